@@ -1,4 +1,5 @@
 # Copyright (c) mmlogitkd contributors. All rights reserved.
+from .runtime import check_data_paths, prepare_runtime_cfg
 from .setup_env import register_all_modules
 
-__all__ = ['register_all_modules']
+__all__ = ['check_data_paths', 'prepare_runtime_cfg', 'register_all_modules']

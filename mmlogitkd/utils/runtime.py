@@ -1,0 +1,64 @@
+# Copyright (c) mmlogitkd contributors. All rights reserved.
+"""Checks and defaults applied to a config before the Runner is built."""
+import os.path as osp
+
+import torch
+from mmengine.config import Config
+
+_DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+
+
+def _iter_datasets(dataset_cfg, key):
+    """Yield ``(key, cfg)`` for a dataset and the ones it wraps."""
+    if not isinstance(dataset_cfg, dict):
+        return
+    yield key, dataset_cfg
+    if 'dataset' in dataset_cfg:
+        yield from _iter_datasets(dataset_cfg['dataset'], f'{key}.dataset')
+    for i, sub in enumerate(dataset_cfg.get('datasets', []) or []):
+        yield from _iter_datasets(sub, f'{key}.datasets[{i}]')
+
+
+def check_data_paths(cfg: Config) -> None:
+    """Fail before training when a dataset's files are not where the config
+    says, naming the config key and the path.
+
+    Datasets that may fetch themselves (``download=True``) are left alone.
+    """
+    problems = []
+    for loader in _DATALOADERS:
+        loader_cfg = cfg.get(loader)
+        if not isinstance(loader_cfg, dict):
+            continue
+        for key, ds in _iter_datasets(
+                loader_cfg.get('dataset'), f'{loader}.dataset'):
+            if ds.get('download', False):
+                continue
+            root = ds.get('data_root') or ''
+            if root and not osp.exists(root):
+                problems.append(f'{key}.data_root = "{root}" does not exist')
+                continue
+            ann = ds.get('ann_file') or ''
+            ann_path = ann if osp.isabs(ann) else osp.join(root, ann)
+            if ann and not osp.exists(ann_path):
+                problems.append(f'{key}.ann_file: "{ann_path}" does not '
+                                'exist')
+    if problems:
+        raise FileNotFoundError(
+            'The config points at data that is not there:\n  ' +
+            '\n  '.join(problems) +
+            '\nPrepare the dataset as described in the README of the '
+            'config folder, or override the paths with --cfg-options.')
+
+
+def prepare_runtime_cfg(cfg: Config) -> Config:
+    """Defaults and early checks shared by ``tools/train.py``/``test.py``.
+
+    - distributed runs without a GPU use the gloo backend (NCCL needs GPUs);
+    - missing dataset files fail now, not after the model is built.
+    """
+    if cfg.get('launcher', 'none') != 'none' and not torch.cuda.is_available():
+        cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
+        cfg.env_cfg.dist_cfg['backend'] = 'gloo'
+    check_data_paths(cfg)
+    return cfg
