@@ -160,10 +160,35 @@ def _numpy_safe_globals() -> list:
     return [_reconstruct, scalar, np.ndarray, np.dtype] + dtype_classes
 
 
+def _history_buffer_getattr(obj, name):
+    """``getattr`` restricted to ``HistoryBuffer``'s statistics methods.
+
+    A ``HistoryBuffer`` pickles its ``_statistics_methods`` (``min``,
+    ``max``, ...) as ``getattr(HistoryBuffer, 'min')``; a plain ``getattr``
+    in the allow-list would let a checkpoint reach anything (``os.system``).
+    """
+    from mmengine.logging.history_buffer import HistoryBuffer
+    # The built-in four are only added to the registry by the first
+    # HistoryBuffer created, so they are listed here too.
+    allowed = {'min', 'max', 'current', 'mean'}
+    allowed.update(HistoryBuffer._statistics_methods)
+    if obj is HistoryBuffer and name in allowed:
+        return getattr(obj, name)
+    raise pickle.UnpicklingError(
+        f'getattr({obj!r}, {name!r}) is not allowed in a checkpoint')
+
+
 def mmengine_safe_globals() -> list:
     """The non-tensor types that mmengine's own checkpoints contain."""
+    from collections import Counter
+
     from mmengine.logging.history_buffer import HistoryBuffer
-    return [HistoryBuffer] + _numpy_safe_globals()
+    return [
+        HistoryBuffer,
+        Counter,  # MultiStepLR milestones
+        (_history_buffer_getattr, '__builtin__.getattr'),
+        (_history_buffer_getattr, 'builtins.getattr'),
+    ] + _numpy_safe_globals()
 
 
 def _load_local_checkpoint(filename, map_location):
