@@ -1,0 +1,10 @@
+# Copyright (c) mmlogitkd contributors. All rights reserved.
+from .distill import distill_to_student, student_state_dict
+from .mdistiller import (ConversionError, convert_mdistiller_checkpoint,
+                         convert_mdistiller_state_dict, extract_state_dict)
+
+__all__ = [
+    'ConversionError', 'convert_mdistiller_checkpoint',
+    'convert_mdistiller_state_dict', 'extract_state_dict',
+    'distill_to_student', 'student_state_dict'
+]
