@@ -1,0 +1,4 @@
+# cub200_sgd_240e.py with lr 0.01 (MobileNetV2 / ShuffleNet students).
+_base_ = './cub200_sgd_240e.py'
+
+optim_wrapper = dict(optimizer=dict(lr=0.01))

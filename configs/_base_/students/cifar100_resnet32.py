@@ -1,0 +1,13 @@
+# Student: ResNet32 on CIFAR-100 (100 classes, 32x32 input).
+# CIFAR-style network of RepDistiller / mdistiller.
+student = dict(
+    type='mmpretrain.ImageClassifier',
+    # build the classifier and its unprefixed parts in mmpretrain's scope
+    _scope_='mmpretrain',
+    backbone=dict(type='mmlogitkd.CifarResNet', arch='resnet32'),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(
+        type='LinearClsHead',
+        num_classes=100,
+        in_channels=64,
+        loss=dict(type='CrossEntropyLoss', loss_weight=1.0)))

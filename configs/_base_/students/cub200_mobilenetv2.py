@@ -1,0 +1,13 @@
+# Student: MobileNetV2 on CUB-200-2011 (200 classes, 224x224 input).
+# CIFAR-style network of RepDistiller / mdistiller, as in the SDD code.
+student = dict(
+    type='mmpretrain.ImageClassifier',
+    # build the classifier and its unprefixed parts in mmpretrain's scope
+    _scope_='mmpretrain',
+    backbone=dict(type='mmlogitkd.CifarMobileNetV2', width_mult=0.5),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(
+        type='LinearClsHead',
+        num_classes=200,
+        in_channels=1280,
+        loss=dict(type='CrossEntropyLoss', loss_weight=1.0)))

@@ -1,0 +1,17 @@
+# Student: ResNet18 on ImageNet-1k (1000 classes, 224x224 input).
+student = dict(
+    type='mmpretrain.ImageClassifier',
+    # build the classifier and its unprefixed parts in mmpretrain's scope
+    _scope_='mmpretrain',
+    backbone=dict(
+        type='ResNet',
+        depth=18,
+        num_stages=4,
+        out_indices=(3, ),
+        style='pytorch'),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(
+        type='LinearClsHead',
+        num_classes=1000,
+        in_channels=512,
+        loss=dict(type='CrossEntropyLoss', loss_weight=1.0)))

@@ -1,0 +1,13 @@
+# Student: ResNet20 on Tiny-ImageNet (200 classes, 64x64 input).
+# CIFAR-style network of RepDistiller / mdistiller.
+student = dict(
+    type='mmpretrain.ImageClassifier',
+    # build the classifier and its unprefixed parts in mmpretrain's scope
+    _scope_='mmpretrain',
+    backbone=dict(type='mmlogitkd.CifarResNet', arch='resnet20'),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(
+        type='LinearClsHead',
+        num_classes=200,
+        in_channels=64,
+        loss=dict(type='CrossEntropyLoss', loss_weight=1.0)))

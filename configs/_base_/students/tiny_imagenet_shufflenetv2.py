@@ -1,0 +1,13 @@
+# Student: ShuffleNetV2 on Tiny-ImageNet (200 classes, 64x64 input).
+# CIFAR-style network of RepDistiller / mdistiller.
+student = dict(
+    type='mmpretrain.ImageClassifier',
+    # build the classifier and its unprefixed parts in mmpretrain's scope
+    _scope_='mmpretrain',
+    backbone=dict(type='mmlogitkd.CifarShuffleNetV2', net_size=1),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(
+        type='LinearClsHead',
+        num_classes=200,
+        in_channels=1024,
+        loss=dict(type='CrossEntropyLoss', loss_weight=1.0)))

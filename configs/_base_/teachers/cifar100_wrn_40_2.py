@@ -1,0 +1,17 @@
+# Teacher: WRN-40-2 on CIFAR-100 (100 classes, 32x32 input).
+# Weights: the public RepDistiller / mdistiller teacher
+# wrn_40_2_vanilla/ckpt_epoch_240.pth from cifar_teachers.tar (GitHub
+# megvii-research/mdistiller, release "checkpoints"), converted with
+# tools/model_converters/mdistiller_to_mmlogitkd.py.
+teacher = dict(
+    type='mmpretrain.ImageClassifier',
+    # build the classifier and its unprefixed parts in mmpretrain's scope
+    _scope_='mmpretrain',
+    backbone=dict(type='mmlogitkd.CifarWideResNet', arch='wrn_40_2'),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(
+        type='LinearClsHead',
+        num_classes=100,
+        in_channels=128,
+        loss=dict(type='CrossEntropyLoss', loss_weight=1.0)))
+teacher_ckpt = 'checkpoints/cifar100/wrn_40_2.pth'

@@ -1,0 +1,15 @@
+# Teacher: VGG13 on Tiny-ImageNet (200 classes, 64x64 input).
+# Weights: no public checkpoint; train this network on Tiny-ImageNet
+# yourself (same architecture, plain cross-entropy) and save it here.
+teacher = dict(
+    type='mmpretrain.ImageClassifier',
+    # build the classifier and its unprefixed parts in mmpretrain's scope
+    _scope_='mmpretrain',
+    backbone=dict(type='mmlogitkd.CifarVGG', arch='vgg13'),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(
+        type='LinearClsHead',
+        num_classes=200,
+        in_channels=512,
+        loss=dict(type='CrossEntropyLoss', loss_weight=1.0)))
+teacher_ckpt = 'checkpoints/tiny_imagenet/vgg13.pth'

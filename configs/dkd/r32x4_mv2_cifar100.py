@@ -1,0 +1,22 @@
+# DKD (Zhao et al., CVPR 2022): ResNet32x4 -> MobileNetV2 on CIFAR-100.
+# Reported top-1: 68.98 (SDD Tab. 1).
+# alpha 1, beta 8 (SDD code sdd_dkd/res32x4_mv2.yaml), T 4, CE 1, 20-epoch
+# warm-up.
+_base_ = [
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e_lr0.01.py',
+    '../_base_/default_runtime.py',
+    '../_base_/teachers/cifar100_resnet32x4.py',
+    '../_base_/students/cifar100_mobilenetv2.py',
+]
+
+model = dict(
+    type='ClsLogitDistiller',
+    student=_base_.student,
+    teacher=_base_.teacher,
+    teacher_ckpt=_base_.teacher_ckpt,
+    distill_losses=dict(
+        dkd=dict(
+            type='DKDLoss', alpha=1.0, beta=8.0, temperature=4.0)),
+    # distillation weight x min(epoch / 20, 1)
+    distill_warmup=dict(by_epoch=True, length=20))

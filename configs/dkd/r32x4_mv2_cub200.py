@@ -1,0 +1,22 @@
+# DKD: ResNet32x4 -> MobileNetV2 on CUB-200-2011.
+# Reported top-1: 59.94 (SDD Tab. 5, LDRLD suppl. Tab. 22).
+# alpha 1, beta 8 (SDD code cub200/sdd_dkd/res32x4_mv2.yaml), T 4, CE 1,
+# 20-epoch warm-up.
+_base_ = [
+    '../_base_/datasets/cub200_bs64.py',
+    '../_base_/schedules/cub200_sgd_240e_lr0.01.py',
+    '../_base_/default_runtime.py',
+    '../_base_/teachers/cub200_resnet32x4.py',
+    '../_base_/students/cub200_mobilenetv2.py',
+]
+
+model = dict(
+    type='ClsLogitDistiller',
+    student=_base_.student,
+    teacher=_base_.teacher,
+    teacher_ckpt=_base_.teacher_ckpt,
+    distill_losses=dict(
+        dkd=dict(
+            type='DKDLoss', alpha=1.0, beta=8.0, temperature=4.0)),
+    # distillation weight x min(epoch / 20, 1)
+    distill_warmup=dict(by_epoch=True, length=20))

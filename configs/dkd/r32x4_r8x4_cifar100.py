@@ -1,0 +1,23 @@
+# DKD (Zhao et al., CVPR 2022): ResNet32x4 -> ResNet8x4 on CIFAR-100.
+# Reported top-1: 76.32 (rank-align Tab. 1, LDRLD suppl. Tab. 16, LDRLD suppl.
+# Tab. 18).
+# alpha 1, beta 8 (mdistiller dkd/res32x4_res8x4.yaml), T 4, CE 1, 20-epoch
+# warm-up.
+_base_ = [
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+    '../_base_/teachers/cifar100_resnet32x4.py',
+    '../_base_/students/cifar100_resnet8x4.py',
+]
+
+model = dict(
+    type='ClsLogitDistiller',
+    student=_base_.student,
+    teacher=_base_.teacher,
+    teacher_ckpt=_base_.teacher_ckpt,
+    distill_losses=dict(
+        dkd=dict(
+            type='DKDLoss', alpha=1.0, beta=8.0, temperature=4.0)),
+    # distillation weight x min(epoch / 20, 1)
+    distill_warmup=dict(by_epoch=True, length=20))

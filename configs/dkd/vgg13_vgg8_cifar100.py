@@ -1,0 +1,22 @@
+# DKD (Zhao et al., CVPR 2022): VGG13 -> VGG8 on CIFAR-100.
+# Reported top-1: 74.68 (rank-align Tab. 1).
+# alpha 1, beta 6 (mdistiller dkd/vgg13_vgg8.yaml), T 4, CE 1, 20-epoch warm-
+# up.
+_base_ = [
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+    '../_base_/teachers/cifar100_vgg13.py',
+    '../_base_/students/cifar100_vgg8.py',
+]
+
+model = dict(
+    type='ClsLogitDistiller',
+    student=_base_.student,
+    teacher=_base_.teacher,
+    teacher_ckpt=_base_.teacher_ckpt,
+    distill_losses=dict(
+        dkd=dict(
+            type='DKDLoss', alpha=1.0, beta=6.0, temperature=4.0)),
+    # distillation weight x min(epoch / 20, 1)
+    distill_warmup=dict(by_epoch=True, length=20))

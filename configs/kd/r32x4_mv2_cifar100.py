@@ -1,0 +1,20 @@
+# KD (Hinton et al., 2015): ResNet32x4 -> MobileNetV2 on CIFAR-100.
+# Reported top-1: 67.72 (SDD Tab. 1).
+# mdistiller CIFAR-100 recipe: T 4, KD weight 0.9, CE weight 0.1.
+_base_ = [
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e_lr0.01.py',
+    '../_base_/default_runtime.py',
+    '../_base_/teachers/cifar100_resnet32x4.py',
+    '../_base_/students/cifar100_mobilenetv2.py',
+]
+_base_.student.head.loss.loss_weight = 0.1  # CE weight
+
+model = dict(
+    type='ClsLogitDistiller',
+    student=_base_.student,
+    teacher=_base_.teacher,
+    teacher_ckpt=_base_.teacher_ckpt,
+    distill_losses=dict(
+        kd=dict(type='KDLoss', temperature=4.0, loss_weight=0.9)),
+    distill_warmup=None)

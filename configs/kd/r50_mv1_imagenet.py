@@ -1,0 +1,22 @@
+# KD: ResNet50 -> MobileNetV1 on ImageNet-1k.
+# Reported top-1 / top-5: 70.50 / 90.34 (SDD Tab. 4). Teacher 76.16, student
+# 68.87 (torchvision teacher in the paper).
+# mdistiller ImageNet recipe: T 1, KD weight 0.5, CE weight 0.5; batch 512, lr
+# 0.2.
+_base_ = [
+    '../_base_/datasets/imagenet_bs64.py',
+    '../_base_/schedules/imagenet_sgd_100e_bs512.py',
+    '../_base_/default_runtime.py',
+    '../_base_/teachers/imagenet_resnet50.py',
+    '../_base_/students/imagenet_mobilenetv1.py',
+]
+_base_.student.head.loss.loss_weight = 0.5  # CE weight
+
+model = dict(
+    type='ClsLogitDistiller',
+    student=_base_.student,
+    teacher=_base_.teacher,
+    teacher_ckpt=_base_.teacher_ckpt,
+    distill_losses=dict(
+        kd=dict(type='KDLoss', temperature=1.0, loss_weight=0.5)),
+    distill_warmup=None)

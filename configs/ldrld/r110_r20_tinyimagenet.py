@@ -1,0 +1,21 @@
+# LDRLD (ICCV 2025): ResNet110 -> ResNet20 on Tiny-ImageNet.
+# Reported top-1: 55.24 (teacher 59.01, student 51.89; LDRLD suppl. Tab. 23).
+# alpha 8.5, beta 5 (LDRLD suppl. Tab. 9), d = k = 7, T 4, CE 1, 20-epoch
+# learning-rate warm-up (suppl. sec. 2.4).
+_base_ = [
+    '../_base_/datasets/tiny_imagenet_bs128.py',
+    '../_base_/schedules/tiny_imagenet_sgd_240e_lrwarmup20.py',
+    '../_base_/default_runtime.py',
+    '../_base_/teachers/tiny_imagenet_resnet110.py',
+    '../_base_/students/tiny_imagenet_resnet20.py',
+]
+
+model = dict(
+    type='ClsLogitDistiller',
+    student=_base_.student,
+    teacher=_base_.teacher,
+    teacher_ckpt=_base_.teacher_ckpt,
+    distill_losses=dict(
+        ldrld=dict(
+            type='LDRLDLoss', alpha=8.5, beta=5.0, k=7, temperature=4.0)),
+    distill_warmup=None)

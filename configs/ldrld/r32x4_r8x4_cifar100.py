@@ -1,0 +1,23 @@
+# LDRLD (ICCV 2025): ResNet32x4 -> ResNet8x4 on CIFAR-100.
+# Reported top-1: 77.20 (LDRLD suppl. Tab. 15, LDRLD suppl. Tab. 16, LDRLD
+# suppl. Tab. 18, LDRLD suppl. Tab. 20).
+# alpha 10.5, beta 7 (LDRLD suppl. Tab. 8), d = k = 7, T 4, CE 1; no loss warm-
+# up: the "linear warm-up for 20 epochs" is a learning-rate warm-up in the
+# official code (see the schedule).
+_base_ = [
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e_lrwarmup20.py',
+    '../_base_/default_runtime.py',
+    '../_base_/teachers/cifar100_resnet32x4.py',
+    '../_base_/students/cifar100_resnet8x4.py',
+]
+
+model = dict(
+    type='ClsLogitDistiller',
+    student=_base_.student,
+    teacher=_base_.teacher,
+    teacher_ckpt=_base_.teacher_ckpt,
+    distill_losses=dict(
+        ldrld=dict(
+            type='LDRLDLoss', alpha=10.5, beta=7.0, k=7, temperature=4.0)),
+    distill_warmup=None)

@@ -1,0 +1,22 @@
+# LDRLD (ICCV 2025): VGG13 -> VGG8 on CIFAR-100.
+# Reported top-1: 75.06 (LDRLD suppl. Tab. 18, LDRLD suppl. Tab. 20).
+# alpha 11, beta 8.5 (LDRLD suppl. Tab. 8), d = k = 7, T 4, CE 1; no loss warm-
+# up: the "linear warm-up for 20 epochs" is a learning-rate warm-up in the
+# official code (see the schedule).
+_base_ = [
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e_lrwarmup20.py',
+    '../_base_/default_runtime.py',
+    '../_base_/teachers/cifar100_vgg13.py',
+    '../_base_/students/cifar100_vgg8.py',
+]
+
+model = dict(
+    type='ClsLogitDistiller',
+    student=_base_.student,
+    teacher=_base_.teacher,
+    teacher_ckpt=_base_.teacher_ckpt,
+    distill_losses=dict(
+        ldrld=dict(
+            type='LDRLDLoss', alpha=11.0, beta=8.5, k=7, temperature=4.0)),
+    distill_warmup=None)

@@ -1,0 +1,20 @@
+# NKD (Yang et al., ICCV 2023): ResNet110 -> ResNet32 on CIFAR-100.
+# Reported top-1: 72.77 (rank-align Tab. 1).
+# T 1, gamma 1.5, CE 1, 20-epoch warm-up (NKD baseline of the SDD code).
+_base_ = [
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_sgd_240e.py',
+    '../_base_/default_runtime.py',
+    '../_base_/teachers/cifar100_resnet110.py',
+    '../_base_/students/cifar100_resnet32.py',
+]
+
+model = dict(
+    type='ClsLogitDistiller',
+    student=_base_.student,
+    teacher=_base_.teacher,
+    teacher_ckpt=_base_.teacher_ckpt,
+    distill_losses=dict(
+        nkd=dict(type='NKDLoss', temperature=1.0, gamma=1.5)),
+    # distillation weight x min(epoch / 20, 1)
+    distill_warmup=dict(by_epoch=True, length=20))

@@ -1,0 +1,25 @@
+# SD-NKD (Wei et al., CVPR 2024): ResNet32x4 -> ShuffleNetV1 on CUB-200-2011.
+# Reported top-1: 65.50 (SDD Tab. 5).
+# NKD inside: T 1, gamma 1.5, CE 1; scales {1, 2, 4} (heterogeneous pair),
+# complementary weight 2, 30-epoch warm-up (SDD sec. 4.1).
+_base_ = [
+    '../_base_/datasets/cub200_bs64.py',
+    '../_base_/schedules/cub200_sgd_240e_lr0.01.py',
+    '../_base_/default_runtime.py',
+    '../_base_/teachers/cub200_resnet32x4.py',
+    '../_base_/students/cub200_shufflenetv1.py',
+]
+
+model = dict(
+    type='ClsLogitDistiller',
+    student=_base_.student,
+    teacher=_base_.teacher,
+    teacher_ckpt=_base_.teacher_ckpt,
+    distill_losses=dict(
+        sdd=dict(
+            type='ScaleDecoupledLoss',
+            loss=dict(type='NKDLoss', temperature=1.0, gamma=1.5),
+            scales=(1, 2, 4),
+            complementary_weight=2.0)),
+    # distillation weight x min(epoch / 30, 1)
+    distill_warmup=dict(by_epoch=True, length=30))
