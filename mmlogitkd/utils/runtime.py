@@ -3,6 +3,7 @@
 import os.path as osp
 
 import torch
+import torch.distributed as dist
 from mmengine.config import Config
 
 _DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
@@ -51,14 +52,33 @@ def check_data_paths(cfg: Config) -> None:
             'config folder, or override the paths with --cfg-options.')
 
 
+def _init_cpu_distributed(cfg: Config) -> None:
+    """Start a gloo process group for ``torchrun`` without GPUs.
+
+    NCCL needs GPUs, mmengine's ``init_dist`` calls
+    ``torch.cuda.set_device`` and its default DDP wrapper passes a GPU
+    ``device_ids``; with the group already up and CPU DDP arguments, the
+    Runner trains data-parallel on CPU processes.
+    """
+    cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
+    cfg.env_cfg.dist_cfg['backend'] = 'gloo'
+    if cfg.get('model_wrapper_cfg') is None:
+        cfg.model_wrapper_cfg = dict(
+            type='MMDistributedDataParallel',
+            device_ids=None,
+            broadcast_buffers=False,
+            find_unused_parameters=cfg.get('find_unused_parameters', False))
+    if cfg.launcher == 'pytorch' and not dist.is_initialized():
+        dist.init_process_group(backend='gloo', init_method='env://')
+
+
 def prepare_runtime_cfg(cfg: Config) -> Config:
     """Defaults and early checks shared by ``tools/train.py``/``test.py``.
 
-    - distributed runs without a GPU use the gloo backend (NCCL needs GPUs);
+    - distributed runs without a GPU use the gloo backend;
     - missing dataset files fail now, not after the model is built.
     """
-    if cfg.get('launcher', 'none') != 'none' and not torch.cuda.is_available():
-        cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
-        cfg.env_cfg.dist_cfg['backend'] = 'gloo'
     check_data_paths(cfg)
+    if cfg.get('launcher', 'none') != 'none' and not torch.cuda.is_available():
+        _init_cpu_distributed(cfg)
     return cfg
