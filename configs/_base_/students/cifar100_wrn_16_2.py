@@ -10,4 +10,8 @@ student = dict(
         type='LinearClsHead',
         num_classes=100,
         in_channels=128,
-        loss=dict(type='CrossEntropyLoss', loss_weight=1.0)))
+        loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
+        # PyTorch's default nn.Linear init, as the papers' code; mmpretrain's
+        # Normal(std=0.01) gives near-zero logits that logit
+        # standardization divides by.
+        init_cfg=None))
