@@ -23,8 +23,10 @@ class LDRLDLoss(BaseLogitLoss):
     the official code (exact removal, ``k == C``, ``k == 2``).
 
     Call: ``loss(student [N, C], teacher [N, C], target=None)``; ``target``
-    is accepted and ignored; ``k <= C`` is checked per call. See
-    :class:`BaseLogitLoss` for the shared arguments.
+    is accepted and ignored; ``k <= C`` is checked per call. With
+    ``standardize=True`` everything, the top-k selection included, sees the
+    standardized logits (the same order). See :class:`BaseLogitLoss` for the
+    shared arguments.
 
     Args:
         alpha (float): Weight of ``L_local``. Defaults to 1.0.
