@@ -11,10 +11,11 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.config import DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from mmlogitkd.utils import prepare_runtime_cfg, register_all_modules  # noqa: E402,E501
+from mmlogitkd.utils import (load_runtime_cfg, prepare_runtime_cfg,  # noqa: E402
+                             register_all_modules)
 
 
 def parse_args():
@@ -46,15 +47,8 @@ def parse_args():
 def main():
     args = parse_args()
     register_all_modules(init_default_scope=False)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    cfg.launcher = args.launcher
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    cfg = load_runtime_cfg(args.config, args.cfg_options, args.launcher,
+                           args.work_dir)
     if not osp.isfile(args.checkpoint) and not args.checkpoint.startswith(
             ('http://', 'https://')):
         raise FileNotFoundError(f'checkpoint "{args.checkpoint}" not found')

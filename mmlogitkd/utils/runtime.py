@@ -1,6 +1,7 @@
 # Copyright (c) mmlogitkd contributors. All rights reserved.
 """Checks and defaults applied to a config before the Runner is built."""
 import os.path as osp
+from typing import Optional
 
 import torch
 import torch.distributed as dist
@@ -70,6 +71,25 @@ def _init_cpu_distributed(cfg: Config) -> None:
             find_unused_parameters=cfg.get('find_unused_parameters', False))
     if cfg.launcher == 'pytorch' and not dist.is_initialized():
         dist.init_process_group(backend='gloo', init_method='env://')
+
+
+def load_runtime_cfg(config: str,
+                     cfg_options: Optional[dict] = None,
+                     launcher: str = 'none',
+                     work_dir: Optional[str] = None) -> Config:
+    """Load a config the way ``tools/train.py`` and ``tools/test.py`` do:
+    command-line overrides, launcher, and a work dir defaulting to
+    ``work_dirs/<config name>``."""
+    cfg = Config.fromfile(config)
+    if cfg_options is not None:
+        cfg.merge_from_dict(cfg_options)
+    cfg.launcher = launcher
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(config))[0])
+    return cfg
 
 
 def prepare_runtime_cfg(cfg: Config) -> Config:
