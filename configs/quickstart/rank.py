@@ -1,0 +1,12 @@
+# Logit ranking alignment (Lu et al., ICIC 2025): CE + lambda * L_RA, the
+# squared error between the soft ranks of the student's and the teacher's
+# logits (eps 1), lambda 5, no KL term.
+_base_ = './_distill_.py'
+
+model = dict(
+    distill_losses=dict(
+        rank=dict(
+            type='RankAlignLoss',
+            regularization_strength=1.0,
+            mode='l2',
+            loss_weight=5.0)))

@@ -1,0 +1,4 @@
+# The student trained alone (ResNet8 at 3/16 width): the baseline.
+_base_ = './_base_.py'
+
+model = {{_base_.student_model}}

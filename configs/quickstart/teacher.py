@@ -1,0 +1,4 @@
+# The teacher trained alone (ResNet8x4); tools/quickstart.py caches it.
+_base_ = './_base_.py'
+
+model = {{_base_.teacher_model}}

@@ -1,0 +1,137 @@
+# Copyright (c) mmlogitkd contributors. All rights reserved.
+"""tools/quickstart.py: a 1-epoch smoke run of teacher, student and KD
+through tools/train.py, then its table, results.md and plot."""
+import importlib.util
+import json
+import os
+import os.path as osp
+import re
+import subprocess
+import sys
+import types
+
+import pytest
+
+pytest.importorskip('sklearn')
+pytest.importorskip('matplotlib')
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+SCRIPT = osp.join(ROOT, 'tools', 'quickstart.py')
+
+
+def _load_tool():
+    spec = importlib.util.spec_from_file_location('quickstart_tool', SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope='module')
+def tool():
+    return _load_tool()
+
+
+@pytest.fixture(scope='module')
+def smoke_run(tmp_path_factory):
+    work_dir = tmp_path_factory.mktemp('quickstart')
+    proc = subprocess.run(
+        [
+            sys.executable, SCRIPT, '--epochs', '1', '--methods', 'kd',
+            '--work-dir',
+            str(work_dir)
+        ],
+        cwd=str(work_dir),
+        capture_output=True,
+        text=True,
+        timeout=600)
+    return proc, work_dir
+
+
+def _table_rows(text):
+    return {
+        m.group(1): float(m.group(2))
+        for m in re.finditer(r'^\| (\w+) \| [^|]+ \| ([\d.]+) \|', text, re.M)
+    }
+
+
+def test_smoke_run(smoke_run):
+    proc, work_dir = smoke_run
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    out = proc.stdout
+    # progress: a line per run, with the runner's epoch lines
+    for i, name in enumerate(('teacher', 'student', 'kd'), 1):
+        assert f'[{i}/3] {name}: test top-1' in out
+    assert 'Epoch(train)' in out and 'Epoch(val)' in out
+
+    rows = _table_rows(out)
+    assert set(rows) == {'teacher', 'student', 'kd'}
+    assert all(0. <= acc <= 100. for acc in rows.values())
+
+    results = (work_dir / 'results.md').read_text()
+    assert _table_rows(results) == rows
+    png = work_dir / 'quickstart.png'
+    assert png.is_file()
+    assert png.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
+
+    # the teacher is cached with its key, weights only
+    teacher_dir = work_dir / 'teacher'
+    meta = json.loads((teacher_dir / 'teacher.json').read_text())
+    assert meta['top1'] == pytest.approx(rows['teacher'], abs=0.01)
+    import torch
+    ckpt = torch.load(
+        teacher_dir / 'teacher.pth', map_location='cpu', weights_only=True)
+    assert any(k.startswith('backbone.') for k in ckpt['state_dict'])
+
+
+def test_teacher_cache(smoke_run, tool):
+    proc, work_dir = smoke_run
+    assert proc.returncode == 0
+    teacher_dir = str(work_dir / 'teacher')
+    args = tool.parse_args(['--epochs', '1', '--work-dir', str(work_dir)])
+    assert tool.cached_teacher(teacher_dir,
+                               tool.teacher_cache_key(args)) is not None
+    # another schedule or seed is another teacher
+    for other in (['--epochs', '2'], ['--epochs', '1', '--seed', '3']):
+        key = tool.teacher_cache_key(tool.parse_args(other))
+        assert tool.cached_teacher(teacher_dir, key) is None
+    # the student's config does not key the teacher
+    assert tool.teacher_cache_key(args) == tool.teacher_cache_key(
+        tool.parse_args(['--epochs', '1', '--methods', 'dkd']))
+
+
+def test_read_top1_takes_the_new_run(tmp_path, tool):
+    old = tmp_path / '20240101_000000' / 'vis_data'
+    old.mkdir(parents=True)
+    (old / 'scalars.json').write_text('{"accuracy/top1": 10.0, "step": 1}\n')
+    before = tool.timestamp_dirs(str(tmp_path))
+    with pytest.raises(tool.RunFailed, match='no log folder'):
+        tool.read_top1(str(tmp_path), before)
+    new = tmp_path / '20250101_000000' / 'vis_data'
+    new.mkdir(parents=True)
+    (new / 'scalars.json').write_text(
+        '{"loss": 1.0, "step": 7}\n'
+        '{"accuracy/top1": 87.5, "step": 1}\n')
+    assert tool.read_top1(str(tmp_path), before) == 87.5
+
+
+def test_failing_run_is_reported(tmp_path, tool, capsys):
+    args = types.SimpleNamespace(verbose=False)
+    with pytest.raises(tool.RunFailed) as info:
+        tool.train('broken', str(tmp_path / 'missing_config.py'),
+                   str(tmp_path / 'broken'), [], args, 1)
+    message = str(info.value)
+    assert 'run "broken" failed' in message
+    assert 'tools/train.py' in message  # the command
+    assert 'missing_config.py' in message  # and the end of its log
+    assert osp.isfile(tmp_path / 'broken' / 'quickstart_train.log')
+
+
+def test_unknown_method_is_refused(tool):
+    with pytest.raises(SystemExit):
+        tool.parse_args(['--methods', 'kd,nope'])
+
+
+def test_quickstart_sh_runs_the_tool():
+    sh = open(osp.join(ROOT, 'tools', 'quickstart.sh')).read()
+    assert 'tools/install.sh' in sh and 'tools/quickstart.py' in sh
+    assert os.access(osp.join(ROOT, 'tools', 'quickstart.sh'), os.X_OK)

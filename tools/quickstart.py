@@ -1,0 +1,425 @@
+# Copyright (c) mmlogitkd contributors. All rights reserved.
+"""Quick start: logit distillation on real data in a few minutes on a CPU.
+
+Trains, each through ``tools/train.py`` with a config of
+``configs/quickstart/``, on the handwritten digits that ship inside
+scikit-learn (no download):
+
+1. the teacher alone (cached: skipped when ``<work-dir>/teacher/teacher.pth``
+   exists and was made from the same teacher config),
+2. the student alone (the baseline),
+3. the student distilled from the teacher with each method,
+
+then prints a table of test top-1 accuracy per run, writes it to
+``<work-dir>/results.md`` and draws a bar plot to
+``<work-dir>/quickstart.png``.
+
+    python tools/quickstart.py                      # everything (~2-3 min)
+    python tools/quickstart.py --methods kd,dkd     # some methods only
+    python tools/quickstart.py --epochs 1           # smoke test
+
+Exits non-zero, showing the failing command and the end of its log, when a
+run fails.
+"""
+import argparse
+import hashlib
+import json
+import os
+import os.path as osp
+import re
+import subprocess
+import sys
+import time
+from collections import OrderedDict, deque
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIG_DIR = osp.join(ROOT, 'configs', 'quickstart')
+TRAIN = osp.join(ROOT, 'tools', 'train.py')
+
+# name -> (config file, label in the table, label in the plot)
+TEACHER = ('teacher', 'teacher.py', 'teacher alone (ResNet8x4)', 'teacher')
+STUDENT = ('student', 'student.py', 'student alone (narrow ResNet8)',
+           'student')
+METHODS = OrderedDict([
+    ('kd', ('kd.py', 'KD', 'KD')),
+    ('dkd', ('dkd.py', 'DKD', 'DKD')),
+    ('ldrld', ('ldrld.py', 'LDRLD', 'LDRLD')),
+    ('sdd', ('sdd.py', 'SDD (scales 1, 2) over KD', 'SDD')),
+    ('ls', ('ls.py', 'KD + logit standardization (LS)', 'LS')),
+    ('rank', ('rank.py', 'logit rank alignment', 'Rank')),
+])
+# The teacher's cache key ignores config entries that cannot change it.
+_NOT_TEACHER_KEYS = ('student_model', 'work_dir', 'launcher')
+_TIMESTAMP = re.compile(r'^\d{8}_\d{6}$')
+_LOG_PREFIX = re.compile(r'^\d\d/\d\d \d\d:\d\d:\d\d - mmengine - \w+ - ')
+_TRAIN_EPOCH = re.compile(r'Epoch\(train\)\s*\[(\d+)\]')
+
+
+class RunFailed(RuntimeError):
+    pass
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='Train a teacher, a student and distilled students on '
+        "scikit-learn's digits and compare their test accuracy.")
+    parser.add_argument(
+        '--work-dir',
+        default='work_dirs/quickstart',
+        help='where runs, results.md and quickstart.png go '
+        '(default: %(default)s)')
+    parser.add_argument(
+        '--methods',
+        default=','.join(METHODS),
+        help='comma-separated distillation methods to run, from '
+        f'{",".join(METHODS)} (default: all)')
+    parser.add_argument(
+        '--epochs',
+        type=int,
+        help='override the number of epochs of every run (e.g. 1 for a '
+        'smoke test); the teacher cache is per epoch count')
+    parser.add_argument(
+        '--seed',
+        type=int,
+        help='override the seed of every run (the configs use 0); the '
+        'teacher cache is per seed')
+    parser.add_argument(
+        '--retrain-teacher',
+        action='store_true',
+        help='train the teacher even when a cached one is valid')
+    parser.add_argument(
+        '--verbose',
+        action='store_true',
+        help="stream the runners' whole logs, not only their epoch lines")
+    args = parser.parse_args(argv)
+    methods = [m.strip().lower() for m in args.methods.split(',') if m.strip()]
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        parser.error(f'unknown method(s) {", ".join(unknown)}; choose from '
+                     f'{", ".join(METHODS)}')
+    args.methods = list(OrderedDict.fromkeys(methods))
+    if args.epochs is not None and args.epochs < 1:
+        parser.error('--epochs must be >= 1')
+    args.work_dir = osp.abspath(args.work_dir)
+    return args
+
+
+# ----------------------------------------------------------------- helpers
+def common_options(args):
+    """``--cfg-options`` shared by every run."""
+    opts = []
+    if args.epochs is not None:
+        opts.append(f'train_cfg.max_epochs={args.epochs}')
+    if args.seed is not None:
+        opts.append(f'randomness.seed={args.seed}')
+    return opts
+
+
+def teacher_cache_key(args) -> str:
+    """Hash of the teacher's fully resolved config (bases included) with the
+    overrides of this invocation."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(CONFIG_DIR, TEACHER[1]))
+    overrides = dict(opt.split('=', 1) for opt in common_options(args))
+    content = {
+        k: v
+        for k, v in cfg.to_dict().items() if k not in _NOT_TEACHER_KEYS
+    }
+    blob = json.dumps([content, overrides], sort_keys=True, default=repr)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def cached_teacher(teacher_dir: str, key: str):
+    """The cached teacher's record, or None when missing/stale/unreadable."""
+    meta_path = osp.join(teacher_dir, 'teacher.json')
+    ckpt_path = osp.join(teacher_dir, 'teacher.pth')
+    if not (osp.isfile(meta_path) and osp.isfile(ckpt_path)):
+        return None
+    try:
+        with open(meta_path) as f:
+            meta = json.load(f)
+        if meta.get('key') != key:
+            return None
+        import torch
+        ckpt = torch.load(ckpt_path, map_location='cpu', weights_only=True)
+        if not isinstance(ckpt, dict) or not ckpt.get('state_dict'):
+            return None
+        float(meta['top1'])
+    except Exception:  # corrupt cache: train again
+        return None
+    return meta
+
+
+def timestamp_dirs(work_dir: str) -> set:
+    if not osp.isdir(work_dir):
+        return set()
+    return {
+        d
+        for d in os.listdir(work_dir)
+        if _TIMESTAMP.match(d) and osp.isdir(osp.join(work_dir, d))
+    }
+
+
+def read_top1(work_dir: str, before: set) -> float:
+    """Last ``accuracy/top1`` of the run that made a new timestamp folder in
+    ``work_dir`` (``<timestamp>/vis_data/scalars.json``)."""
+    new = sorted(timestamp_dirs(work_dir) - before)
+    if not new:
+        raise RunFailed(f'the run wrote no log folder in {work_dir}')
+    path = osp.join(work_dir, new[-1], 'vis_data', 'scalars.json')
+    top1 = None
+    if osp.isfile(path):
+        with open(path) as f:
+            for line in f:
+                line = line.strip()
+                if not line:
+                    continue
+                record = json.loads(line)
+                if 'accuracy/top1' in record:
+                    top1 = float(record['accuracy/top1'])
+    if top1 is None:
+        raise RunFailed(f'no accuracy/top1 in {path}')
+    return top1
+
+
+def show_line(line: str, verbose: bool, max_epochs: int) -> bool:
+    """Which runner log lines are shown (all are kept in the log file)."""
+    if verbose:
+        return True
+    if 'Epoch(val)' in line:
+        return True
+    m = _TRAIN_EPOCH.search(line)
+    if m:
+        epoch = int(m.group(1))
+        step = max(1, max_epochs // 4)
+        return epoch == 1 or epoch % step == 0 or epoch == max_epochs
+    return False
+
+
+def train(name: str, config: str, work_dir: str, options, args,
+          max_epochs: int) -> float:
+    """Run ``tools/train.py`` in a subprocess; return its test top-1."""
+    cmd = [sys.executable, TRAIN, config, '--work-dir', work_dir]
+    if options:
+        cmd += ['--cfg-options'] + list(options)
+    os.makedirs(work_dir, exist_ok=True)
+    log_path = osp.join(work_dir, 'quickstart_train.log')
+    before = timestamp_dirs(work_dir)
+    env = dict(os.environ, PYTHONUNBUFFERED='1')
+    tail = deque(maxlen=40)
+    with open(log_path, 'w') as log:
+        log.write('$ ' + ' '.join(cmd) + '\n')
+        log.flush()
+        proc = subprocess.Popen(
+            cmd,
+            cwd=os.getcwd(),
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1)
+        for line in proc.stdout:
+            log.write(line)
+            tail.append(line.rstrip('\n'))
+            if show_line(line, args.verbose, max_epochs):
+                text = line.rstrip('\n')
+                if not args.verbose:
+                    text = _LOG_PREFIX.sub('', text)
+                print(f'    {name:>8} | {text}', flush=True)
+        code = proc.wait()
+    if code != 0:
+        raise RunFailed(
+            f'run "{name}" failed with exit code {code}.\n'
+            f'Command: {" ".join(cmd)}\nFull log: {log_path}\n'
+            'Last lines of its log:\n' + '\n'.join(tail))
+    return read_top1(work_dir, before)
+
+
+def config_epochs(config: str, args) -> int:
+    if args.epochs is not None:
+        return args.epochs
+    from mmengine.config import Config
+    return int(Config.fromfile(config).train_cfg.max_epochs)
+
+
+def save_teacher(teacher_dir: str, key: str, top1: float,
+                 seconds: float) -> str:
+    """Copy the teacher's final weights to ``teacher.pth`` (weights only,
+    loadable with ``weights_only=True``) and record the cache key."""
+    import torch
+    with open(osp.join(teacher_dir, 'last_checkpoint')) as f:
+        last = f.read().strip()
+    if not osp.isabs(last):
+        last = osp.join(teacher_dir, osp.basename(last))
+    ckpt = torch.load(last, map_location='cpu', weights_only=False)
+    state_dict = ckpt['state_dict']
+    ckpt_path = osp.join(teacher_dir, 'teacher.pth')
+    tmp = ckpt_path + '.tmp'
+    torch.save(
+        dict(
+            state_dict=state_dict,
+            meta=dict(config='configs/quickstart/teacher.py', top1=top1)),
+        tmp)
+    os.replace(tmp, ckpt_path)
+    with open(osp.join(teacher_dir, 'teacher.json'), 'w') as f:
+        json.dump(
+            dict(key=key, top1=top1, seconds=seconds, source=last),
+            f,
+            indent=2)
+    return ckpt_path
+
+
+# ----------------------------------------------------------------- report
+def markdown_table(rows, student_top1) -> str:
+    lines = [
+        '| run | method | test top-1 (%) | vs student alone | time (s) |',
+        '|---|---|---:|---:|---:|',
+    ]
+    for row in rows:
+        if row['name'] == 'teacher' or student_top1 is None:
+            delta = ''
+        else:
+            delta = f'{row["top1"] - student_top1:+.2f}'
+        secs = f'{row["seconds"]:.1f}'
+        if row.get('cached'):
+            secs = f'cached ({row["seconds"]:.1f})'
+        lines.append(f'| {row["name"]} | {row["label"]} | '
+                     f'{row["top1"]:.2f} | {delta} | {secs} |')
+    return '\n'.join(lines)
+
+
+def plot(rows, student_top1, path: str) -> None:
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+
+    names = [r['short'] for r in rows]
+    values = [r['top1'] for r in rows]
+    colors = [
+        '#7f7f7f' if r['name'] == 'teacher' else
+        '#d62728' if r['name'] == 'student' else '#1f77b4' for r in rows
+    ]
+    fig, ax = plt.subplots(figsize=(1.1 * len(rows) + 2.5, 4.2))
+    bars = ax.bar(names, values, color=colors)
+    for bar, value in zip(bars, values):
+        ax.text(
+            bar.get_x() + bar.get_width() / 2,
+            value + 0.3,
+            f'{value:.1f}',
+            ha='center',
+            va='bottom',
+            fontsize=9)
+    if student_top1 is not None:
+        ax.axhline(
+            student_top1, color='#d62728', linestyle='--', linewidth=1)
+        ax.text(
+            len(rows) - 0.5,
+            student_top1,
+            ' student\n alone',
+            color='#d62728',
+            va='center',
+            ha='left',
+            fontsize=8)
+    ax.set_xlim(-0.6, len(rows) + 0.3)
+    ax.set_ylim(max(0., min(values) - 8.), max(values) + 4.)
+    ax.set_ylabel('test top-1 accuracy (%)')
+    ax.set_title("Logit distillation on scikit-learn's digits: "
+                 '200 training images, 898 test images')
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def write_results(path, table, argv, total_seconds):
+    command = ' '.join(['python tools/quickstart.py'] + list(argv))
+    text = [
+        '# mmlogitkd quick start: results', '',
+        "Data: scikit-learn's handwritten digits (8x8 resized to 16x16), "
+        '20 training images per class, 898 test images. Teacher: ResNet8x4 '
+        '(1.2 M parameters); student: ResNet8 at 3/16 width (3 k '
+        'parameters). Every run goes through `tools/train.py` with '
+        '`configs/quickstart/<run>.py`.', '', table, '',
+        f'Total time: {total_seconds:.0f} s. Command: `{command}`.', ''
+    ]
+    with open(path, 'w') as f:
+        f.write('\n'.join(text))
+
+
+# ------------------------------------------------------------------- main
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    start = time.time()
+    os.makedirs(args.work_dir, exist_ok=True)
+    runs = [TEACHER, STUDENT] + [(m, ) + METHODS[m] for m in args.methods]
+    total = len(runs)
+    print(f'mmlogitkd quick start: {total} runs into {args.work_dir}',
+          flush=True)
+    rows = []
+    teacher_dir = osp.join(args.work_dir, 'teacher')
+    teacher_ckpt = osp.join(teacher_dir, 'teacher.pth')
+    try:
+        for i, (name, config_file, label, short) in enumerate(runs, 1):
+            config = osp.join(CONFIG_DIR, config_file)
+            work_dir = osp.join(args.work_dir, name)
+            tic = time.time()
+            if name == 'teacher':
+                key = teacher_cache_key(args)
+                meta = None if args.retrain_teacher else cached_teacher(
+                    teacher_dir, key)
+                if meta is not None:
+                    rows.append(
+                        dict(
+                            name=name,
+                            label=label,
+                            short=short,
+                            top1=float(meta['top1']),
+                            seconds=float(meta.get('seconds', 0.)),
+                            cached=True))
+                    print(
+                        f'[{i}/{total}] teacher: cached {teacher_ckpt} '
+                        f'(top-1 {meta["top1"]:.2f}%)',
+                        flush=True)
+                    continue
+            print(
+                f'[{i}/{total}] {name}: training {label} '
+                f'(configs/quickstart/{config_file}) ...',
+                flush=True)
+            options = common_options(args)
+            if name not in ('teacher', 'student'):
+                options.append(f'model.teacher_ckpt={teacher_ckpt}')
+            top1 = train(name, config, work_dir, options, args,
+                         config_epochs(config, args))
+            seconds = time.time() - tic
+            if name == 'teacher':
+                save_teacher(teacher_dir, key, top1, seconds)
+            rows.append(
+                dict(
+                    name=name,
+                    label=label,
+                    short=short,
+                    top1=top1,
+                    seconds=seconds))
+            print(
+                f'[{i}/{total}] {name}: test top-1 {top1:.2f}% in '
+                f'{seconds:.1f} s (elapsed {time.time() - start:.0f} s)',
+                flush=True)
+    except RunFailed as e:
+        print(f'\nERROR: {e}', file=sys.stderr, flush=True)
+        return 1
+
+    student_top1 = next(
+        (r['top1'] for r in rows if r['name'] == 'student'), None)
+    table = markdown_table(rows, student_top1)
+    total_seconds = time.time() - start
+    results = osp.join(args.work_dir, 'results.md')
+    png = osp.join(args.work_dir, 'quickstart.png')
+    write_results(results, table, sys.argv[1:] if argv is None else argv,
+                  total_seconds)
+    plot(rows, student_top1, png)
+    print('\n' + table + '\n')
+    print(f'Total time {total_seconds:.0f} s. Table: {results}; plot: {png}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
