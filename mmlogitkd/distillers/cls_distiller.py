@@ -87,9 +87,11 @@ class ClsLogitDistiller(BaseLogitDistiller):
             inputs (Tensor): ``[N, 3, H, W]`` preprocessed images.
             data_samples (list[DataSample]): with ``gt_label``.
         """
-        s_logits, s_cells = self._logits(self.student, inputs)
+        # Teacher first: its activations are freed before the student's,
+        # which backward needs, are allocated, so peak memory is one model's.
         with torch.no_grad():
             t_logits, t_cells = self._logits(self.teacher, inputs)
+        s_logits, s_cells = self._logits(self.student, inputs)
 
         losses = self.student.head._get_loss(s_logits, data_samples)
         target = self._hard_target(data_samples, s_logits.device)
