@@ -88,7 +88,7 @@ class ClsLogitDistiller(BaseLogitDistiller):
             data_samples (list[DataSample]): with ``gt_label``.
         """
         # Teacher first: its activations are freed before the student's,
-        # which backward needs, are allocated, so peak memory is one model's.
+        # which backward needs, are allocated; the two never coexist.
         with torch.no_grad():
             t_logits, t_cells = self._logits(self.teacher, inputs)
         s_logits, s_cells = self._logits(self.student, inputs)
