@@ -1,5 +1,6 @@
 # Copyright (c) mmlogitkd contributors. All rights reserved.
 """Checks and defaults applied to a config before the Runner is built."""
+import inspect
 import os.path as osp
 from typing import Optional
 
@@ -21,11 +22,23 @@ def _iter_datasets(dataset_cfg, key):
         yield from _iter_datasets(sub, f'{key}.datasets[{i}]')
 
 
+def _default_download(dataset_type) -> bool:
+    """The ``download`` default of a dataset class, False if it has none."""
+    from mmlogitkd.registry import DATASETS
+    cls = DATASETS.get(dataset_type) if isinstance(dataset_type,
+                                                   str) else dataset_type
+    if cls is None:
+        return False
+    param = inspect.signature(cls.__init__).parameters.get('download')
+    return bool(param is not None and param.default is True)
+
+
 def check_data_paths(cfg: Config) -> None:
     """Fail before training when a dataset's files are not where the config
     says, naming the config key and the path.
 
-    Datasets that may fetch themselves (``download=True``) are left alone.
+    Datasets that may fetch themselves (``download=True``, given or by the
+    dataset class's default, as mmpretrain's CIFAR) are left alone.
     """
     problems = []
     for loader in _DATALOADERS:
@@ -34,7 +47,7 @@ def check_data_paths(cfg: Config) -> None:
             continue
         for key, ds in _iter_datasets(
                 loader_cfg.get('dataset'), f'{loader}.dataset'):
-            if ds.get('download', False):
+            if ds.get('download', _default_download(ds.get('type'))):
                 continue
             root = ds.get('data_root') or ''
             if root and not osp.exists(root):

@@ -1,0 +1,58 @@
+# Copyright (c) mmlogitkd contributors. All rights reserved.
+import pytest
+from mmengine.config import Config
+
+from mmlogitkd.utils import check_data_paths, register_all_modules
+
+register_all_modules()
+
+
+def _cfg(dataset, tmp_path):
+    return Config(
+        dict(
+            train_dataloader=dict(dataset=dataset),
+            val_dataloader=dict(
+                dataset=dict(
+                    type='mmpretrain.CustomDataset',
+                    data_root=str(tmp_path),
+                    ann_file='meta/val.txt'))))
+
+
+def test_missing_root_and_ann_file_are_named(tmp_path):
+    cfg = _cfg(
+        dict(type='mmpretrain.CustomDataset', data_root='/nowhere/data'),
+        tmp_path)
+    with pytest.raises(FileNotFoundError) as info:
+        check_data_paths(cfg)
+    msg = str(info.value)
+    assert 'train_dataloader.dataset.data_root = "/nowhere/data"' in msg
+    assert 'val_dataloader.dataset.ann_file' in msg
+    assert str(tmp_path / 'meta/val.txt') in msg
+
+
+def test_datasets_that_download_are_left_alone(tmp_path):
+    (tmp_path / 'meta').mkdir()
+    (tmp_path / 'meta/val.txt').write_text('')
+    # mmpretrain's CIFAR100 downloads by default ...
+    check_data_paths(
+        _cfg(dict(type='mmpretrain.CIFAR100', data_root='/nowhere/c'),
+             tmp_path))
+    # ... unless told not to
+    with pytest.raises(FileNotFoundError, match='/nowhere/c'):
+        check_data_paths(
+            _cfg(
+                dict(
+                    type='mmpretrain.CIFAR100',
+                    data_root='/nowhere/c',
+                    download=False), tmp_path))
+    # wrapped datasets are checked too
+    with pytest.raises(FileNotFoundError,
+                       match=r'train_dataloader\.dataset\.dataset'):
+        check_data_paths(
+            _cfg(
+                dict(
+                    type='mmengine.RepeatDataset',
+                    times=2,
+                    dataset=dict(
+                        type='mmpretrain.CustomDataset',
+                        data_root='/nowhere/r')), tmp_path))
