@@ -6,6 +6,7 @@ import torch.nn as nn
 from mmengine.config import ConfigDict
 from mmengine.runner.checkpoint import _load_checkpoint, load_state_dict
 
+from mmlogitkd.models.converters import ConversionError, extract_state_dict
 from mmlogitkd.registry import MODELS
 
 
@@ -41,8 +42,10 @@ def build_host_model(cfg: dict, role: str) -> nn.Module:
 def load_teacher_checkpoint(teacher: nn.Module, path: str) -> None:
     """Load the teacher weights strictly, failing with the path and keys.
 
-    Accepts mmengine/OpenMMLab checkpoints (``state_dict`` inside) and plain
-    state dicts; a ``module.`` prefix from DDP is stripped.
+    Accepts mmengine/OpenMMLab checkpoints (``state_dict`` inside), plain
+    state dicts and the other layouts of
+    :func:`~mmlogitkd.models.converters.extract_state_dict`; a ``module.``
+    prefix from DDP is stripped.
     """
     is_url = path.startswith(('http://', 'https://'))
     if not is_url and not osp.isfile(osp.expanduser(path)):
@@ -51,15 +54,10 @@ def load_teacher_checkpoint(teacher: nn.Module, path: str) -> None:
             'teacher first (see the README of the config folder), or set '
             'model.teacher_ckpt to its path.')
     checkpoint = _load_checkpoint(path, map_location='cpu')
-    state_dict = checkpoint.get('state_dict', checkpoint) if isinstance(
-        checkpoint, dict) else checkpoint
-    if not isinstance(state_dict, dict):
-        raise TypeError(f'teacher_ckpt "{path}" holds a {type(state_dict)}, '
-                        'not a state dict.')
-    state_dict = {
-        (k[len('module.'):] if k.startswith('module.') else k): v
-        for k, v in state_dict.items()
-    }
+    try:
+        state_dict = extract_state_dict(checkpoint)
+    except ConversionError as err:
+        raise ConversionError(f'teacher_ckpt "{path}": {err}') from None
     own = teacher.state_dict()
     missing = sorted(set(own) - set(state_dict))
     unexpected = sorted(set(state_dict) - set(own))

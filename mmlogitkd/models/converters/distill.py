@@ -5,6 +5,8 @@ from collections import OrderedDict
 
 import torch
 
+from .mdistiller import extract_state_dict
+
 STUDENT_PREFIX = 'student.'
 
 
@@ -34,8 +36,7 @@ def distill_to_student(src: str, dst: str) -> int:
     if not osp.isfile(src):
         raise FileNotFoundError(f'{src} does not exist')
     checkpoint = torch.load(src, map_location='cpu', weights_only=True)
-    state_dict = checkpoint.get('state_dict', checkpoint)
-    student = student_state_dict(state_dict, source=src)
+    student = student_state_dict(extract_state_dict(checkpoint), source=src)
     meta = dict(checkpoint.get('meta', {}) or {})
     meta = {
         k: v
