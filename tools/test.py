@@ -1,8 +1,15 @@
 # Copyright (c) mmlogitkd contributors. All rights reserved.
-"""Evaluate a checkpoint (a distiller's, or a converted student's).
+"""Evaluate a student: from a distillation checkpoint or from the plain
+student checkpoint that tools/model_converters/distill_to_student.py writes.
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR]
     bash tools/dist_test.sh CONFIG CHECKPOINT 8
+
+With a distillation config, only the student is built (the teacher and its
+checkpoint are not needed) and the checkpoint is loaded strictly: one that
+fits neither layout fails naming the keys, instead of scoring an untrained
+model. Any other config (a student or teacher trained alone) is evaluated as
+it is, strictly too.
 """
 import argparse
 import os
@@ -12,8 +19,10 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from mmengine.config import DictAction  # noqa: E402
+from mmengine.model import is_model_wrapper  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
+from mmlogitkd.distillers import load_student_weights, student_config  # noqa: E402,E501
 from mmlogitkd.utils import (load_runtime_cfg, prepare_runtime_cfg,  # noqa: E402
                              register_all_modules)
 
@@ -49,15 +58,22 @@ def main():
     register_all_modules(init_default_scope=False)
     cfg = load_runtime_cfg(args.config, args.cfg_options, args.launcher,
                            args.work_dir)
-    if not osp.isfile(args.checkpoint) and not args.checkpoint.startswith(
-            ('http://', 'https://')):
+    if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint "{args.checkpoint}" not found')
-    cfg.load_from = args.checkpoint
+    student = student_config(cfg)
+    if student is not None:
+        cfg.model = student
+    # loaded below, strictly; mmengine's load_from only warns on misfits
+    cfg.load_from = None
+    cfg.resume = False
     if args.amp:
         cfg.test_cfg = dict(cfg.get('test_cfg') or {}, fp16=True)
     prepare_runtime_cfg(cfg)
 
     runner = Runner.from_cfg(cfg)
+    model = runner.model.module if is_model_wrapper(
+        runner.model) else runner.model
+    load_student_weights(model, args.checkpoint)
     metrics = runner.test()
     if args.out:
         from mmengine.fileio import dump

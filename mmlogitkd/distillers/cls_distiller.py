@@ -1,65 +1,68 @@
 # Copyright (c) mmlogitkd contributors. All rights reserved.
-from typing import Dict, List, Optional, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
 
-from mmlogitkd.losses import ScaleDecoupledLoss, scale_decoupled_logits
 from mmlogitkd.registry import MODELS
 from .base_distiller import BaseLogitDistiller
+from .paired_logits import PairedLogits
+from .views import check_scales, grid_cell_logits
 
 
 @MODELS.register_module()
 class ClsLogitDistiller(BaseLogitDistiller):
     """Logit distillation between two mmpretrain ``ImageClassifier``.
 
-    Student and teacher see the same preprocessed batch. Plain losses get the
-    head logits ``[N, C]``; :class:`ScaleDecoupledLoss` (SDD) gets cell logits
+    Plain losses get the head logits ``[N, C]`` of the same images;
+    :class:`~mmlogitkd.losses.ScaleDecoupledLoss` (SDD) gets cell logits
     ``[N, C, K]`` made from the last backbone map (the map the neck pools)
-    through the head's linear classifier, for each model.
+    through the head's linear classifier at ``sdd_scales``, for each model.
 
     The student's own loss (its head's ``loss`` config, with its
     ``loss_weight``) is reported as ``loss``; distillation terms as
-    ``loss_distill_<name>``. See :class:`BaseLogitDistiller` for the args;
-    ``data_preprocessor`` defaults to mmpretrain's ``ClsDataPreprocessor``.
+    ``loss_distill_<name>``. See :class:`BaseLogitDistiller` for the other
+    args; the preprocessor type defaults to mmpretrain's
+    ``ClsDataPreprocessor``.
+
+    Args:
+        sdd_scales (Sequence[int]): Grids of the SDD cells, ``(1, 2, 4)``
+            (K = 21) for heterogeneous pairs, ``(1, 2)`` for homogeneous
+            ones. Only used with a scale-decoupled loss.
 
     Example:
         >>> model = dict(
         ...     type='ClsLogitDistiller',
-        ...     student=dict(type='mmpretrain.ImageClassifier', ...),
-        ...     teacher=dict(type='mmpretrain.ImageClassifier', ...),
+        ...     student=dict(cfg_path='mmlogitkd::_base_/students/'
+        ...                  'cifar100_resnet8x4.py'),
+        ...     teacher=dict(cfg_path='mmlogitkd::_base_/teachers/'
+        ...                  'cifar100_resnet32x4.py'),
         ...     teacher_ckpt='checkpoints/cifar100/resnet32x4.pth',
         ...     distill_losses=dict(ldrld=dict(type='LDRLDLoss', alpha=10.5,
-        ...                                    beta=7.0)),
-        ...     distill_warmup=dict(length=20, by_epoch=True))
+        ...                                    beta=7.0)))
     """
+
+    host_scope = 'mmpretrain'
+    default_preprocessor = 'mmpretrain.ClsDataPreprocessor'
 
     def __init__(self,
                  *args,
-                 data_preprocessor: Optional[dict] = None,
+                 sdd_scales: Sequence[int] = (1, 2, 4),
                  **kwargs) -> None:
-        if isinstance(data_preprocessor, dict) or data_preprocessor is None:
-            data_preprocessor = dict(data_preprocessor or {})
-            data_preprocessor.setdefault('type',
-                                         'mmpretrain.ClsDataPreprocessor')
-        super().__init__(*args, data_preprocessor=data_preprocessor, **kwargs)
-        self._cell_scales = sorted({
-            tuple(loss.scales)
-            for loss in self.distill_losses.values()
-            if isinstance(loss, ScaleDecoupledLoss)
-        })
-        if self._cell_scales:
+        super().__init__(*args, **kwargs)
+        self.sdd_scales = check_scales(sdd_scales)
+        if self.uses_views:
             self._check_cell_support(self.student, 'student')
             self._check_cell_support(self.teacher, 'teacher')
 
     @staticmethod
     def _check_cell_support(model: nn.Module, role: str) -> None:
         """SDD needs ``backbone -> global average pooling -> linear``."""
+        from mmpretrain.models.necks import GlobalAveragePooling
         neck = getattr(model, 'neck', None)
         fc = getattr(getattr(model, 'head', None), 'fc', None)
-        pools = neck is not None and type(neck).__name__ in (
-            'GlobalAveragePooling', )
-        if not pools or not isinstance(fc, nn.Linear):
+        if not isinstance(neck, GlobalAveragePooling) or not isinstance(
+                fc, nn.Linear):
             raise TypeError(
                 f'ScaleDecoupledLoss needs the {role} to be backbone -> '
                 'GlobalAveragePooling neck -> head with a linear `fc`, got '
@@ -68,43 +71,37 @@ class ClsLogitDistiller(BaseLogitDistiller):
                 'classifier to pooled regions of the last backbone map.')
 
     def _logits(self, model: nn.Module, inputs: torch.Tensor
-                ) -> Tuple[torch.Tensor, Dict[tuple, torch.Tensor]]:
-        """One forward: head logits ``[N, C]`` and, per SDD scale set, cell
-        logits ``[N, C, K]``."""
+                ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+        """One forward: head logits ``[N, C]`` and, with SDD, cell logits
+        ``[N, C, K]``."""
         maps = model.backbone(inputs)
         feats = model.neck(maps) if model.with_neck else maps
         logits = model.head(feats)
-        cells = {
-            scales: scale_decoupled_logits(maps[-1], model.head.fc, scales)
-            for scales in self._cell_scales
-        }
+        cells = grid_cell_logits(maps[-1], model.head.fc,
+                                 self.sdd_scales) if self.uses_views else None
         return logits, cells
 
-    def loss(self, inputs: torch.Tensor, data_samples: List) -> dict:
-        """Student loss plus distillation losses.
+    def paired_logits(self, inputs: torch.Tensor, data_samples: List,
+                      teacher_inputs: torch.Tensor):
+        """Head logits (and cells) of the same images.
 
         Args:
-            inputs (Tensor): ``[N, 3, H, W]`` preprocessed images.
+            inputs (Tensor): ``[N, 3, H, W]`` the student's batch.
             data_samples (list[DataSample]): with ``gt_label``.
+            teacher_inputs (Tensor): ``[N, 3, H, W]`` the teacher's.
         """
         # Teacher first: its activations are freed before the student's,
         # which backward needs, are allocated; the two never coexist.
         with torch.no_grad():
-            t_logits, t_cells = self._logits(self.teacher, inputs)
+            t_logits, t_cells = self._logits(self.teacher, teacher_inputs)
         s_logits, s_cells = self._logits(self.student, inputs)
-
         losses = self.student.head._get_loss(s_logits, data_samples)
-        target = self._hard_target(data_samples, s_logits.device)
-        student_in, teacher_in = {}, {}
-        for name, loss_fn in self.distill_losses.items():
-            if isinstance(loss_fn, ScaleDecoupledLoss):
-                key = tuple(loss_fn.scales)
-                student_in[name], teacher_in[name] = s_cells[key], t_cells[key]
-            else:
-                student_in[name], teacher_in[name] = s_logits, t_logits
-        losses.update(
-            self.distill_loss_terms(student_in, teacher_in, target))
-        return losses
+        return losses, PairedLogits(
+            student=s_logits,
+            teacher=t_logits,
+            target=self._hard_target(data_samples, s_logits.device),
+            student_views=s_cells,
+            teacher_views=t_cells)
 
     @staticmethod
     def _hard_target(data_samples: List,

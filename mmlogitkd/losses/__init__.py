@@ -15,12 +15,12 @@ from .kd_loss import KDLoss
 from .ldrld_loss import LDRLDLoss
 from .nkd_loss import NKDLoss
 from .rank_align_loss import RankAlignLoss
-from .scale_decoupled_loss import ScaleDecoupledLoss, scale_decoupled_logits
+from .scale_decoupled_loss import ScaleDecoupledLoss
 from .soft_rank import soft_rank
 from .utils import weight_reduce_loss
 
 __all__ = [
     'BaseLogitLoss', 'KDLoss', 'DKDLoss', 'NKDLoss', 'LDRLDLoss',
-    'RankAlignLoss', 'ScaleDecoupledLoss', 'scale_decoupled_logits',
+    'RankAlignLoss', 'ScaleDecoupledLoss',
     'standardize_logits', 'soft_rank', 'weight_reduce_loss', 'functional'
 ]

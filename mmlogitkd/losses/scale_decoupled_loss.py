@@ -1,11 +1,10 @@
 # Copyright (c) mmlogitkd contributors. All rights reserved.
 """Scale-decoupled distillation (Wei et al., "Scale Decoupled
 Distillation", CVPR 2024; seed 004)."""
-from typing import Callable, Optional, Sequence, Union
+from typing import Optional, Union
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from torch import Tensor
 
 from mmlogitkd.registry import MODELS
@@ -13,76 +12,43 @@ from .base import BaseLogitLoss
 from .utils import (check_logit_pair, check_reduction, check_target,
                     weight_reduce_loss)
 
-__all__ = ['ScaleDecoupledLoss', 'scale_decoupled_logits']
-
-
-def _check_scales(scales: Sequence[int]) -> tuple:
-    scales = tuple(scales)
-    if not scales or any(int(m) != m or m < 1 for m in scales):
-        raise ValueError(f'scales must be positive integers, got {scales}')
-    return tuple(int(m) for m in scales)
-
-
-def scale_decoupled_logits(feature_map: Tensor,
-                           classifier: Callable[[Tensor], Tensor],
-                           scales: Sequence[int] = (1, 2, 4)) -> Tensor:
-    """Cell logits of SDD: pool the last feature map at several scales and
-    classify every cell with the model's own classifier.
-
-    Each scale ``m`` average-pools the map into ``m x m`` cells with
-    ``F.adaptive_avg_pool2d``; cells are ordered scale by scale, each scale
-    row-major (``1x1, 2x2, 4x4`` -> K = 1 + 4 + 16 = 21). The 1x1 cell is
-    the global average pool, so cell 0 is the model's ordinary logits (for a
-    GAP + linear head). Sides not divisible by ``m`` (7x7 on ImageNet) get
-    PyTorch's adaptive bins ``[floor(i h / m), ceil((i + 1) h / m))``, which
-    overlap by one row/column (7 -> 2 cells: rows 0-3 and 3-6; 7 -> 4 cells:
-    0-1, 1-3, 3-5, 5-6); the official code pools 4x4 first and averages it
-    into 2x2 and 1x1, which is the same only for sides divisible by 4.
-
-    Args:
-        feature_map (Tensor): ``[N, c, h, w]``.
-        classifier (callable): Maps ``[..., c]`` to ``[..., C]``, e.g. the
-            head's ``nn.Linear``; applied once to all ``N x K`` cells.
-        scales (Sequence[int]): Grid sizes. Defaults to ``(1, 2, 4)``.
-
-    Returns:
-        Tensor: ``[N, C, K]`` cell logits, ``K = sum(m * m)``.
-    """
-    scales = _check_scales(scales)
-    if not torch.is_tensor(feature_map) or feature_map.dim() != 4:
-        shape = tuple(feature_map.shape) if torch.is_tensor(
-            feature_map) else feature_map
-        raise ValueError('feature_map must be [N, c, h, w], got '
-                         f'{shape}')
-    cells = torch.cat(
-        [F.adaptive_avg_pool2d(feature_map, m).flatten(2) for m in scales],
-        dim=2)  # [N, c, K]
-    return classifier(cells.transpose(1, 2)).transpose(1, 2)
+__all__ = ['ScaleDecoupledLoss']
 
 
 @MODELS.register_module()
 class ScaleDecoupledLoss(nn.Module):
     """Scale-decoupled distillation around any logit loss (SD-KD, SD-DKD,
-    SD-NKD, ...), Wei et al., CVPR 2024.
+    SD-NKD, GL-DKD, ...), Wei et al., CVPR 2024.
 
-    Call: ``loss(student_cells [N, C, K], teacher_cells [N, C, K],
-    target [N])`` with cell 0 the global logits and ``K = sum(m * m for m in
-    scales)`` (see :func:`scale_decoupled_logits`). The wrapped loss is
-    evaluated once on all ``N x K`` cell rows with ``reduction='none'`` (the
-    target repeated per cell). Cell weights: global cell 1; a local cell is
-    *consistent* when ``(argmax teacher_global == y) == (argmax teacher_cell
-    == y)`` and gets 1, otherwise *complementary* and gets
-    ``complementary_weight``. Per image ``sum_k w_k l_k / K``, batch mean, so
-    ``'mean'`` is ``sum_{n,k} w l / (N K)`` as in the official code.
+    Call: ``loss(student_views [N, C, K], teacher_views [N, C, K],
+    target [N])`` with view 0 the global logits and any number K of views.
+    How the views are made is the task adapter's business (multi-scale grid
+    cells of the last feature map in classification and re-id, the five
+    polyphase RoI views in detection); this loss only sees logits.
+
+    The wrapped loss is evaluated once on all ``N x K`` view rows with the
+    target repeated per view. View weights: the global view 1; a local view
+    is *consistent* when ``(argmax teacher_global == y) == (argmax
+    teacher_view == y)`` and gets 1, otherwise *complementary* and gets
+    ``complementary_weight`` (1.0 disables the distinction, as the official
+    detection code). Per row ``sum_k w_k l_k / K``, then ``weight`` /
+    ``avg_factor`` / ``reduction`` over the rows, so ``'mean'`` is
+    ``sum_{n,k} w l / (N K)`` as in the official code.
+
+    With ``skip_nonfinite_views=True`` (the official GL-DKD detection code)
+    a view whose loss is not finite on some row is left out and the others
+    are averaged (``sum over finite views / number of finite views``, 0 if
+    none), decided on the device without a host read; the gradient of the
+    skipped views is zero.
 
     Args:
-        loss (dict | BaseLogitLoss): The per-cell loss, e.g.
+        loss (dict | BaseLogitLoss): The per-view loss, e.g.
             ``dict(type='KDLoss', temperature=4.0)``; its own ``loss_weight``
             multiplies too.
-        complementary_weight (float): Weight of complementary cells (the
+        complementary_weight (float): Weight of complementary views (the
             paper's beta). Defaults to 2.0.
-        scales (Sequence[int]): Grids the cells come from; read by the
-            distillers to make the cells. Defaults to ``(1, 2, 4)``.
+        skip_nonfinite_views (bool): Drop views with a non-finite loss.
+            Defaults to False.
         loss_weight (float): Multiplies the reduced loss. Defaults to 1.0.
         reduction (str): ``'mean'``, ``'sum'`` or ``'none'`` (``[N]``).
     """
@@ -90,7 +56,7 @@ class ScaleDecoupledLoss(nn.Module):
     def __init__(self,
                  loss: Union[dict, BaseLogitLoss] = dict(type='KDLoss'),
                  complementary_weight: float = 2.0,
-                 scales: Sequence[int] = (1, 2, 4),
+                 skip_nonfinite_views: bool = False,
                  loss_weight: float = 1.0,
                  reduction: str = 'mean') -> None:
         super().__init__()
@@ -100,14 +66,13 @@ class ScaleDecoupledLoss(nn.Module):
                             "per-row reduction='none' (KDLoss, DKDLoss, ...),"
                             f' got {type(self.loss).__name__}')
         self.complementary_weight = float(complementary_weight)
-        self.scales = _check_scales(scales)
-        self.num_cells = sum(m * m for m in self.scales)
+        self.skip_nonfinite_views = bool(skip_nonfinite_views)
         self.loss_weight = float(loss_weight)
         self.reduction = check_reduction(reduction)
 
     def forward(self,
-                student_cells: Tensor,
-                teacher_cells: Tensor,
+                student_views: Tensor,
+                teacher_views: Tensor,
                 target: Optional[Tensor] = None,
                 weight: Optional[Tensor] = None,
                 avg_factor: Optional[float] = None,
@@ -115,11 +80,12 @@ class ScaleDecoupledLoss(nn.Module):
         """Compute the loss.
 
         Args:
-            student_cells (Tensor): ``[N, C, K]`` student cell logits.
-            teacher_cells (Tensor): ``[N, C, K]`` teacher cell logits; get no
+            student_views (Tensor): ``[N, C, K]`` student view logits, view 0
+                the global one.
+            teacher_views (Tensor): ``[N, C, K]`` teacher view logits; get no
                 gradient.
             target (Tensor): ``[N]`` class indices (required).
-            weight (Tensor, optional): ``[N]`` per-image weights.
+            weight (Tensor, optional): ``[N]`` per-row weights.
             avg_factor (float, optional): Divisor of the sum for ``'mean'``.
             reduction_override (str, optional): Overrides ``reduction``.
 
@@ -127,36 +93,50 @@ class ScaleDecoupledLoss(nn.Module):
             Tensor: scalar, or ``[N]`` for ``'none'``.
         """
         reduction = check_reduction(reduction_override or self.reduction)
-        check_logit_pair(student_cells, teacher_cells, ndim=3,
+        check_logit_pair(student_views, teacher_views, ndim=3,
                          layout='[N, C, K]')
-        N, C, K = student_cells.shape
-        if K != self.num_cells:
-            raise ValueError(
-                f'cell logits of shape {tuple(student_cells.shape)} have '
-                f'K={K} cells, but scales {self.scales} make '
-                f'{self.num_cells} (sum of m*m)')
+        N, C, K = student_views.shape
         target = check_target(target, N, C, True, type(self).__name__)
 
-        teacher_cells = teacher_cells.detach()
-        # [N, C, K] -> [N * K, C], row n * K + k: one call for all cells
-        student = student_cells.transpose(1, 2).reshape(N * K, C)
-        teacher = teacher_cells.transpose(1, 2).reshape(N * K, C)
+        teacher_views = teacher_views.detach()
+        if self.skip_nonfinite_views and student_views.requires_grad:
+            # a skipped view's zero weight times its inf/nan partials would
+            # still poison the gradient: drop them
+            student_views = _zero_nonfinite_grad(student_views)
+        # [N, C, K] -> [N * K, C], row n * K + k: one call for all views
+        student = student_views.transpose(1, 2).reshape(N * K, C)
+        teacher = teacher_views.transpose(1, 2).reshape(N * K, C)
         # inputs validated above: skip the wrapped loss's own checks
-        per_cell = self.loss.forward_rows(
+        per_view = self.loss.forward_rows(
             student, teacher, target.repeat_interleave(K)).view(N, K)
 
-        correct = teacher_cells.argmax(1) == target[:, None]  # [N, K]
+        correct = teacher_views.argmax(1) == target[:, None]  # [N, K]
         consistent = correct == correct[:, :1]
-        # the wrapped loss's loss_weight and the 1/K of the mean over cells
-        scale = self.loss.loss_weight / K
-        cell_weight = torch.full_like(
-            per_cell, scale * self.complementary_weight).masked_fill_(
-                consistent, scale)
-        per_image = (per_cell * cell_weight).sum(1)
-        loss = weight_reduce_loss(per_image, weight, reduction, avg_factor)
+        view_weight = torch.full_like(
+            per_view, self.complementary_weight).masked_fill_(
+                consistent, 1.0)
+        if self.skip_nonfinite_views:
+            finite = torch.isfinite(per_view).all(0)  # [K]
+            per_view = per_view.masked_fill(~finite, 0.0)
+            num_views = finite.sum().clamp(min=1).to(per_view.dtype)
+        else:
+            num_views = K
+        # the wrapped loss's loss_weight and the mean over views
+        per_row = (per_view * view_weight).sum(1) * (
+            self.loss.loss_weight / num_views)
+        loss = weight_reduce_loss(per_row, weight, reduction, avg_factor)
         return loss if self.loss_weight == 1 else loss * self.loss_weight
 
     def extra_repr(self) -> str:
         return (f'complementary_weight={self.complementary_weight}, '
-                f'scales={self.scales}, loss_weight={self.loss_weight}, '
+                f'skip_nonfinite_views={self.skip_nonfinite_views}, '
+                f'loss_weight={self.loss_weight}, '
                 f'reduction={self.reduction!r}')
+
+
+def _zero_nonfinite_grad(tensor: Tensor) -> Tensor:
+    """Identity whose backward replaces inf / nan gradients by zeros."""
+    out = tensor.view_as(tensor)
+    out.register_hook(lambda grad: torch.nan_to_num(
+        grad, nan=0.0, posinf=0.0, neginf=0.0))
+    return out

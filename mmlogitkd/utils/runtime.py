@@ -38,7 +38,8 @@ def check_data_paths(cfg: Config) -> None:
     says, naming the config key and the path.
 
     Datasets that may fetch themselves (``download=True``, given or by the
-    dataset class's default, as mmpretrain's CIFAR) are left alone.
+    dataset class's default, as mmpretrain's CIFAR) are left alone. A
+    distiller's ``teacher_ckpt`` (a local path) is checked too.
     """
     problems = []
     for loader in _DATALOADERS:
@@ -58,12 +59,18 @@ def check_data_paths(cfg: Config) -> None:
             if ann and not osp.exists(ann_path):
                 problems.append(f'{key}.ann_file: "{ann_path}" does not '
                                 'exist')
+    model = cfg.get('model')
+    ckpt = model.get('teacher_ckpt') if isinstance(model, dict) else None
+    if isinstance(ckpt, str) and not ckpt.startswith(
+            ('http://', 'https://')) and not osp.isfile(osp.expanduser(ckpt)):
+        problems.append(f'model.teacher_ckpt = "{ckpt}" does not exist')
     if problems:
         raise FileNotFoundError(
             'The config points at data that is not there:\n  ' +
             '\n  '.join(problems) +
-            '\nPrepare the dataset as described in the README of the '
-            'config folder, or override the paths with --cfg-options.')
+            '\nPrepare the dataset and the teacher as described in the '
+            'README of the config folder, or override the paths with '
+            '--cfg-options.')
 
 
 def _init_cpu_distributed(cfg: Config) -> None:

@@ -136,9 +136,8 @@ def test_sdd_cells_from_last_map_through_head(teacher_ckpt):
         sdd=dict(
             type='ScaleDecoupledLoss',
             loss=dict(type='KDLoss', temperature=4.0),
-            scales=(1, 2),
             complementary_weight=2.0))
-    model = build(teacher_ckpt, losses=losses).eval()
+    model = build(teacher_ckpt, losses=losses, sdd_scales=(1, 2)).eval()
     batch, labels = make_batch()
     inputs, samples = preprocessed(model, batch)
     value = model.loss(inputs, samples)['loss_distill_sdd']
@@ -151,7 +150,7 @@ def test_sdd_cells_from_last_map_through_head(teacher_ckpt):
         return m.head.fc(flat.transpose(1, 2)).transpose(1, 2)
 
     expected = ScaleDecoupledLoss(
-        loss=dict(type='KDLoss', temperature=4.0), scales=(1, 2))(
+        loss=dict(type='KDLoss', temperature=4.0))(
             cells(model.student), cells(model.teacher).detach(), labels)
     torch.testing.assert_close(value, expected)
 

@@ -1,11 +1,9 @@
 # Copyright (c) mmlogitkd contributors. All rights reserved.
-"""ScaleDecoupledLoss against a per-cell loop, and the cell maker."""
+"""ScaleDecoupledLoss against a per-view loop."""
 import pytest
 import torch
-import torch.nn as nn
-import torch.nn.functional as F
 
-from mmlogitkd.losses import ScaleDecoupledLoss, scale_decoupled_logits
+from mmlogitkd.losses import ScaleDecoupledLoss
 from .reference import dkd_ref, kd_ref, ldrld_ref, nkd_ref
 
 
@@ -52,14 +50,13 @@ def sdd_ref(student_cells, teacher_cells, y, per_row_loss, comp_weight):
 
 
 @pytest.mark.parametrize('inner', sorted(INNER))
-@pytest.mark.parametrize('scales', [(1, 2), (1, 2, 4)])
+@pytest.mark.parametrize('K', [5, 21])
 @pytest.mark.parametrize('case', ['normal', 'large'])
-def test_sdd_matches_per_cell_loop(inner, scales, case):
+def test_sdd_matches_per_cell_loop(inner, K, case):
     cfg, ref_fn = INNER[inner]
-    K = sum(m * m for m in scales)
     s, t, y = make_cells(N=4, K=K, scale=1e4 if case == 'large' else 3.0)
     loss = ScaleDecoupledLoss(loss=cfg, complementary_weight=2.0,
-                              scales=scales, loss_weight=0.9)
+                              loss_weight=0.9)
     s1 = s.clone().requires_grad_()
     s2 = s.clone().requires_grad_()
     ours = loss(s1, t, y)
@@ -79,8 +76,7 @@ def test_sdd_weights():
     s, t, y = make_cells(N=3, C=4, K=5)
     # the inner loss is 1 on every cell: the result is the mean cell weight
 
-    loss = ScaleDecoupledLoss(loss=dict(type='KDLoss'), scales=(1, 2),
-                              complementary_weight=3.0, reduction='none')
+    loss = ScaleDecoupledLoss(loss=dict(type='KDLoss'), complementary_weight=3.0, reduction='none')
     loss.loss.loss_per_row = lambda a, b, c: torch.ones_like(a[:, 0])
     correct = t.argmax(1) == y[:, None]
     w = torch.where(correct == correct[:, :1], 1.0, 3.0).double()
@@ -96,8 +92,7 @@ def test_sdd_consistency_follows_argmax_ties():
     t[:, 3, 2:] = 1.0  # cells 2..4: classes 3 and 4 tie, argmax is 3
     t[:, 4, 2:] = 1.0
     y = torch.tensor([1, 3, 4, 4])
-    loss = ScaleDecoupledLoss(loss=dict(type='KDLoss'), scales=(1, 2),
-                              complementary_weight=3.0, reduction='none')
+    loss = ScaleDecoupledLoss(loss=dict(type='KDLoss'), complementary_weight=3.0, reduction='none')
     loss.loss.loss_per_row = lambda a, b, c: torch.ones_like(a[:, 0])
     correct = t.argmax(1) == y[:, None]
     assert not correct[2:, 2:].any()  # tied with the argmax, not it
@@ -108,17 +103,12 @@ def test_sdd_consistency_follows_argmax_ties():
 def test_sdd_contract():
     s, t, y = make_cells(N=3, C=4, K=21)
     loss = ScaleDecoupledLoss()
-    assert loss.scales == (1, 2, 4) and loss.num_cells == 21
-    with pytest.raises(ValueError, match=r'K=5.*\(1, 2, 4\).*21'):
-        loss(s[..., :5], t[..., :5], y)
     with pytest.raises(ValueError, match='target'):
         loss(s, t, None)
     with pytest.raises(ValueError, match=r'\(3, 4, 21\).*\(3, 4, 20\)'):
         loss(s, t[..., :20], y)
     with pytest.raises(ValueError, match=r'\[N, C, K\]'):
         loss(s[..., 0], t[..., 0], y)
-    with pytest.raises(ValueError, match='scales'):
-        ScaleDecoupledLoss(scales=(1, 0))
     with pytest.raises(ValueError, match='reduction'):
         ScaleDecoupledLoss(reduction='avg')
     t1 = t.clone().requires_grad_()
@@ -142,38 +132,30 @@ def test_sdd_low_precision(dtype):
         assert torch.isfinite(g.float()).all()
 
 
-def test_scale_decoupled_logits_cells():
-    torch.manual_seed(0)
-    fc = nn.Linear(8, 5).double()
-    fmap = torch.randn(2, 8, 8, 8, dtype=torch.float64)
-    cells = scale_decoupled_logits(fmap, fc, (1, 2, 4))
-    assert cells.shape == (2, 5, 21)
-    # cell 0: global average pooling -> the ordinary logits
-    torch.testing.assert_close(cells[:, :, 0], fc(fmap.mean((2, 3))))
-    # 2x2 cells, row-major, then 4x4 cells, row-major
-    for m, offset in ((2, 1), (4, 5)):
-        step = 8 // m
-        for i in range(m):
-            for j in range(m):
-                region = fmap[:, :, i * step:(i + 1) * step,
-                              j * step:(j + 1) * step].mean((2, 3))
-                torch.testing.assert_close(cells[:, :, offset + i * m + j],
-                                           fc(region))
+def test_sdd_skips_nonfinite_views():
+    """Detection (GL-DKD): a view whose loss is not finite is left out and
+    the finite views are averaged; the gradient stays finite."""
+    s, t, y = make_cells(N=4, C=5, K=5)
+    loss = ScaleDecoupledLoss(loss=INNER['KDLoss'][0],
+                              complementary_weight=1.0,
+                              skip_nonfinite_views=True)
+    per_view = [kd_ref(s[..., k], t[..., k], 4.0).mean() for k in range(5)]
+    torch.testing.assert_close(loss(s, t, y), torch.stack(per_view).mean())
 
-
-def test_scale_decoupled_logits_non_divisible():
-    # 7x7 (ImageNet): adaptive bins overlap; 7 -> 2 cells: rows 0-3 and 3-6
-    fc = nn.Linear(4, 3).double()
-    fmap = torch.randn(1, 4, 7, 7, dtype=torch.float64)
-    cells = scale_decoupled_logits(fmap, fc, (1, 2, 4))
-    assert cells.shape == (1, 3, 21)
-    torch.testing.assert_close(cells[:, :, 0], fc(fmap.mean((2, 3))))
-    torch.testing.assert_close(cells[:, :, 1], fc(fmap[:, :, 0:4,
-                                                       0:4].mean((2, 3))))
-    torch.testing.assert_close(cells[:, :, 4], fc(fmap[:, :, 3:7,
-                                                       3:7].mean((2, 3))))
-    torch.testing.assert_close(cells[:, :, 5:], fc(
-        F.adaptive_avg_pool2d(fmap, 4).flatten(2).transpose(1, 2)).transpose(
-            1, 2))
-    with pytest.raises(ValueError, match=r'\[N, c, h, w\]'):
-        scale_decoupled_logits(fmap[0], fc)
+    bad = s.clone()
+    bad[1, 2, 3] = float('inf')  # view 3 becomes inf / nan on one row
+    bad.requires_grad_()
+    out = loss(bad, t, y)
+    kept = [per_view[k] for k in (0, 1, 2, 4)]
+    torch.testing.assert_close(out, torch.stack(kept).mean())
+    grad, = torch.autograd.grad(out, bad)
+    assert torch.isfinite(grad).all()
+    assert (grad[..., 3] == 0).all() and (grad[..., :3] != 0).any()
+    # without the switch the same input is not finite
+    plain = ScaleDecoupledLoss(loss=INNER['KDLoss'][0],
+                               complementary_weight=1.0)
+    assert not torch.isfinite(plain(bad.detach(), t, y))
+    # every view non-finite: 0, not nan
+    allbad = s.clone()
+    allbad[0] = float('nan')
+    assert loss(allbad, t, y) == 0

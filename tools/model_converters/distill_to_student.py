@@ -1,10 +1,14 @@
 # Copyright (c) mmlogitkd contributors. All rights reserved.
 """Extract the student of a distillation checkpoint as a plain checkpoint
-of its host library (mmpretrain, mmdet), loadable without mmlogitkd.
+of its host library (mmpretrain, mmdet), loadable without mmlogitkd; with
+``--config``, also write the student's own config beside it.
 
     python tools/model_converters/distill_to_student.py \
-        work_dirs/r32x4_r8x4_cifar100/best_accuracy_top1_epoch_240.pth \
-        checkpoints/r8x4_student.pth
+        work_dirs/frcnn_r101_r18_coco/epoch_12.pth \
+        checkpoints/frcnn_r18_student.pth \
+        --config configs/ldrld/frcnn_r101_r18_coco.py
+    # -> checkpoints/frcnn_r18_student.pth and checkpoints/frcnn_r18_student.py,
+    #    which mmdet's init_detector and tools/test.py load as they are
 """
 import argparse
 import os.path as osp
@@ -20,9 +24,25 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('src', help='distillation checkpoint (.pth)')
     parser.add_argument('dst', help='where to write the student checkpoint')
+    parser.add_argument(
+        '--config',
+        help='the distillation config of SRC: the student\'s own config is '
+        'written to DST with a .py suffix')
     args = parser.parse_args()
+    cfg = None
+    if args.config:  # fail on a bad config before writing anything
+        from mmengine.config import Config
+
+        from mmlogitkd.distillers import student_runtime_config
+        from mmlogitkd.utils import register_all_modules
+        register_all_modules(init_default_scope=False)
+        cfg = student_runtime_config(Config.fromfile(args.config))
     num_keys = distill_to_student(args.src, args.dst)
     print(f'Saved the student ({num_keys} tensors) to {args.dst}')
+    if cfg is not None:
+        cfg_path = osp.splitext(args.dst)[0] + '.py'
+        cfg.dump(cfg_path)
+        print(f'Saved its config to {cfg_path}')
 
 
 if __name__ == '__main__':
