@@ -78,6 +78,29 @@ def test_train_then_test_then_extract_student(tiny_setup):
     for k, v in student.state_dict().items():
         torch.testing.assert_close(v, full[f'student.{k}'], msg=k)
 
+    # tools/test.py scores the same student from either checkpoint, without
+    # the teacher's file (the distiller's teacher is never built)
+    scores = []
+    for name, path in (('distill', osp.join(work, 'epoch_3.pth')),
+                       ('student', student_ckpt)):
+        out = osp.join(work, f'{name}_metrics.json')
+        run([
+            sys.executable, 'tools/test.py', tiny_setup['config'], path,
+            '--work-dir', work, '--out', out, '--cfg-options',
+            'model.teacher_ckpt=/nowhere/teacher.pth'
+        ])
+        scores.append(json.load(open(out)))
+    assert scores[0] == scores[1]
+    # ... and refuses a checkpoint that is neither (here: the teacher's)
+    result = subprocess.run([
+        sys.executable, 'tools/test.py', tiny_setup['config'],
+        tiny_setup['teacher_ckpt'], '--work-dir', work
+    ], capture_output=True, text=True, cwd=ROOT,
+        env=dict(os.environ, PYTHONPATH=os.pathsep.join([HERE, ROOT])))
+    assert result.returncode != 0
+    assert 'does not match the student' in result.stderr
+    assert 'unexpected keys' in result.stderr
+
 
 def test_missing_data_fails_before_training(tiny_setup, tmp_path):
     result = subprocess.run([

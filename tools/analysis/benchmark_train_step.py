@@ -2,11 +2,19 @@
 """Time one training step of a distiller against its parts, in one run.
 
     python tools/analysis/benchmark_train_step.py [--teacher resnet32x4]
-        [--student resnet8x4] [--batch 64] [--size 32] [--iters 20]
+        [--student resnet8x4] [--batch 64] [--size 32] [--iters 5]
+    python tools/analysis/benchmark_train_step.py --task det
+        [--batch 2] [--size 512]
 
 Prints, per method, the per-iteration time of ``train_step`` (forward,
 backward, SGD update) and its ratio to ``student step + teacher forward``,
 the cost floor of any logit distillation. Target: at most 1.05.
+
+- ``--task cls``: CIFAR-style classifiers of our zoo (ResNet32x4 ->
+  ResNet8x4 by default).
+- ``--task det``: Faster R-CNN FPN, the paper's R-101 teacher (Detectron2
+  style) -> R-18 student, random boxes; the teacher forward is its
+  backbone, FPN and box head on the student's number of sampled RoIs.
 """
 import argparse
 import functools
@@ -18,15 +26,12 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 import torch  # noqa: E402
 from mmengine.optim import build_optim_wrapper  # noqa: E402
-from mmpretrain.structures import DataSample  # noqa: E402
 
 from mmlogitkd.distillers import build_host_model  # noqa: E402
-from mmlogitkd.models.backbones.cifar_zoo import \
-    get_classifier_cfg as classifier  # noqa: E402
 from mmlogitkd.registry import MODELS  # noqa: E402
 from mmlogitkd.utils import register_all_modules  # noqa: E402
 
-METHODS = {
+CLS_METHODS = {
     'kd': dict(kd=dict(type='KDLoss', temperature=4.0)),
     'dkd': dict(dkd=dict(type='DKDLoss', alpha=1.0, beta=8.0)),
     'nkd': dict(nkd=dict(type='NKDLoss')),
@@ -34,16 +39,31 @@ METHODS = {
     'sdd_kd': dict(
         sdd=dict(
             type='ScaleDecoupledLoss',
-            loss=dict(type='KDLoss', temperature=4.0),
-            scales=(1, 2, 4))),
+            loss=dict(type='KDLoss', temperature=4.0))),
     'ls_kd': dict(
         kd=dict(type='KDLoss', temperature=2.0, standardize=True,
                 loss_weight=9.0)),
     'rank': dict(rank=dict(type='RankAlignLoss', loss_weight=5.0)),
 }
+DET_DKD = dict(type='DKDLoss', alpha=1.0, beta=0.25, temperature=1.0)
+DET_METHODS = {
+    'kd': dict(kd=dict(type='KDLoss', temperature=1.0)),
+    'dkd': dict(dkd=DET_DKD),
+    'nkd': dict(nkd=dict(type='NKDLoss')),
+    'ldrld': dict(ldrld=dict(type='LDRLDLoss', alpha=1.0, beta=0.25, k=7,
+                             temperature=1.0)),
+    'sdd_dkd (GL-DKD)': dict(
+        sdd=dict(
+            type='ScaleDecoupledLoss',
+            loss=dict(DET_DKD, temperature=2.0),
+            complementary_weight=1.0,
+            skip_nonfinite_views=True)),
+    'ls_dkd': dict(dkd=dict(DET_DKD, temperature=2.0, standardize=True)),
+    'rank': dict(rank=dict(type='RankAlignLoss')),
+}
 
 
-def timed(fn, iters, warmup=2):
+def timed(fn, iters, warmup=1):
     for _ in range(warmup):
         fn()
     start = time.perf_counter()
@@ -61,20 +81,12 @@ def optim_for(model):
                            weight_decay=5e-4)))
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--teacher', default='resnet32x4')
-    parser.add_argument('--student', default='resnet8x4')
-    parser.add_argument('--batch', type=int, default=64)
-    parser.add_argument('--size', type=int, default=32)
-    parser.add_argument('--classes', type=int, default=100)
-    parser.add_argument('--iters', type=int, default=5)
-    parser.add_argument('--rounds', type=int, default=3)
-    parser.add_argument('--methods', default=','.join(METHODS))
-    args = parser.parse_args()
-    register_all_modules()
-    torch.manual_seed(0)
+def cls_setup(args):
+    """Batch, models and the floor's two parts for classification."""
+    from mmpretrain.structures import DataSample
 
+    from mmlogitkd.models.backbones.cifar_zoo import \
+        get_classifier_cfg as classifier
     batch = dict(
         inputs=list(
             torch.randint(0, 256, (args.batch, 3, args.size, args.size),
@@ -87,31 +99,108 @@ def main():
         type='mmpretrain.ClsDataPreprocessor',
         mean=[129.3, 124.1, 112.4],
         std=[68.2, 65.4, 70.4])
-
-    student = MODELS.build(
-        dict(classifier(args.student, args.classes),
-             data_preprocessor=preprocessor)).train()
-    student_optim = optim_for(student)
-    teacher = build_host_model(
-        classifier(args.teacher, args.classes), 'teacher').eval()
-    inputs = student.data_preprocessor(batch, True)['inputs']
+    student_cfg = dict(classifier(args.student, args.classes),
+                       data_preprocessor=preprocessor)
+    teacher_cfg = dict(classifier(args.teacher, args.classes),
+                       data_preprocessor=preprocessor)
+    teacher = build_host_model(teacher_cfg, 'teacher').eval()
+    inputs = teacher.data_preprocessor(batch, True)['inputs']
 
     def teacher_forward():
         with torch.no_grad():
             teacher(inputs, mode='tensor')
 
+    title = (f'{args.teacher} -> {args.student}, batch {args.batch}, '
+             f'{args.size}x{args.size}, {args.classes} classes')
+    return (batch, student_cfg, teacher_cfg, teacher_forward,
+            'ClsLogitDistiller', CLS_METHODS, title)
+
+
+def det_setup(args):
+    """Batch, models and the floor's two parts for detection."""
+    from mmdet.structures import DetDataSample
+    from mmdet.structures.bbox import HorizontalBoxes
+    from mmengine.structures import InstanceData
+    size = args.size
+    samples = []
+    for i in range(args.batch):
+        xy = torch.rand(6, 2) * size * 0.7
+        wh = 16 + torch.rand(6, 2) * size * 0.25
+        gt = InstanceData(
+            bboxes=HorizontalBoxes(torch.cat([xy, xy + wh], 1)),
+            labels=torch.randint(0, 80, (6, )))
+        sample = DetDataSample(
+            metainfo=dict(img_shape=(size, size), ori_shape=(size, size),
+                          scale_factor=(1., 1.), img_id=i))
+        sample.gt_instances = gt
+        samples.append(sample)
+    batch = dict(
+        inputs=list(
+            torch.randint(0, 256, (args.batch, 3, size, size),
+                          dtype=torch.uint8)),
+        data_samples=samples)
+    student_cfg = dict(
+        cfg_path='mmlogitkd::_base_/models/frcnn_r18_fpn.py',
+        backbone=dict(init_cfg=None))
+    teacher_cfg = dict(
+        cfg_path='mmlogitkd::_base_/models/frcnn_r101_fpn_caffe_d2.py')
+    teacher = build_host_model(teacher_cfg, 'teacher').eval()
+    student = build_host_model(student_cfg, 'student')
+    inputs = teacher.data_preprocessor(batch, True)['inputs']
+    num_rois = student.train_cfg.rcnn.sampler.num * args.batch
+    xy = torch.rand(num_rois, 2) * size * 0.8
+    rois = torch.cat([
+        torch.arange(args.batch).repeat_interleave(
+            num_rois // args.batch)[:, None].float(), xy,
+        xy + 8 + torch.rand(num_rois, 2) * size * 0.2
+    ], 1)
+
+    def teacher_forward():
+        with torch.no_grad():
+            feats = teacher.extract_feat(inputs)
+            teacher.roi_head._bbox_forward(feats, rois)
+
+    title = (f'Faster R-CNN FPN R-101 (Detectron2 style) -> R-18, batch '
+             f'{args.batch}, {size}x{size}, {num_rois} RoIs per step')
+    return (batch, student_cfg, teacher_cfg, teacher_forward,
+            'DetLogitDistiller', DET_METHODS, title)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--task', choices=['cls', 'det'], default='cls')
+    parser.add_argument('--teacher', default='resnet32x4')
+    parser.add_argument('--student', default='resnet8x4')
+    parser.add_argument('--batch', type=int)
+    parser.add_argument('--size', type=int)
+    parser.add_argument('--classes', type=int, default=100)
+    parser.add_argument('--iters', type=int)
+    parser.add_argument('--rounds', type=int, default=3)
+    parser.add_argument('--methods', help='comma-separated; default all')
+    args = parser.parse_args()
+    det = args.task == 'det'
+    args.batch = args.batch or (2 if det else 64)
+    args.size = args.size or (512 if det else 32)
+    args.iters = args.iters or (2 if det else 5)
+    register_all_modules()
+    torch.manual_seed(0)
+
+    (batch, student_cfg, teacher_cfg, teacher_forward, distiller, methods,
+     title) = (det_setup if det else cls_setup)(args)
+    student = build_host_model(student_cfg, 'student').train()
+    student_optim = optim_for(student)
     steps = {
         'student alone': lambda: student.train_step(batch, student_optim),
         'teacher forward (no_grad)': teacher_forward,
     }
-    for name in args.methods.split(','):
+    names = args.methods.split(',') if args.methods else list(methods)
+    for name in names:
         model = MODELS.build(
             dict(
-                type='ClsLogitDistiller',
-                student=classifier(args.student, args.classes),
-                teacher=classifier(args.teacher, args.classes),
-                distill_losses=METHODS[name],
-                data_preprocessor=preprocessor)).train()
+                type=distiller,
+                student=student_cfg,
+                teacher=teacher_cfg,
+                distill_losses=methods[name])).train()
         steps[name] = functools.partial(model.train_step, batch,
                                         optim_for(model))
 
@@ -123,10 +212,8 @@ def main():
             best[name] = min(best[name], timed(fn, args.iters))
     floor = best['student alone'] + best['teacher forward (no_grad)']
 
-    print(f'{args.teacher} -> {args.student}, batch {args.batch}, '
-          f'{args.size}x{args.size}, {args.classes} classes, '
-          f'{torch.get_num_threads()} threads, best of {args.rounds} rounds '
-          f'of {args.iters} iters')
+    print(f'{title}, {torch.get_num_threads()} threads, best of '
+          f'{args.rounds} rounds of {args.iters} iters')
     print('| step | ms/iter | / (student step + teacher fwd) |')
     print('|---|---:|---:|')
     for name, t in best.items():
