@@ -73,6 +73,22 @@ def check_data_paths(cfg: Config) -> None:
             '--cfg-options.')
 
 
+def check_warmup_unit(cfg: Config) -> None:
+    """An ``IterBasedTrainLoop`` reports one epoch for the whole run: a
+    distillation warm-up counted in epochs would never end there."""
+    model = cfg.get('model')
+    warmup = model.get('distill_warmup') if isinstance(model, dict) else None
+    train_cfg = cfg.get('train_cfg') or {}
+    by_iter = (train_cfg.get('type') == 'IterBasedTrainLoop'
+               or train_cfg.get('by_epoch') is False)
+    if isinstance(warmup, dict) and warmup.get('by_epoch', True) and by_iter:
+        raise ValueError(
+            f'model.distill_warmup={dict(warmup)} counts epochs, but '
+            'train_cfg runs an iteration-based loop: set '
+            'model.distill_warmup.by_epoch=False and its length in '
+            'iterations.')
+
+
 def _init_cpu_distributed(cfg: Config) -> None:
     """Start a gloo process group for ``torchrun`` without GPUs.
 
@@ -116,9 +132,12 @@ def prepare_runtime_cfg(cfg: Config) -> Config:
     """Defaults and early checks shared by ``tools/train.py``/``test.py``.
 
     - distributed runs without a GPU use the gloo backend;
-    - missing dataset files fail now, not after the model is built.
+    - missing dataset files fail now, not after the model is built;
+    - a distillation warm-up counted in epochs under an iteration loop
+      fails now, not at the first step.
     """
     check_data_paths(cfg)
+    check_warmup_unit(cfg)
     if cfg.get('launcher', 'none') != 'none' and not torch.cuda.is_available():
         _init_cpu_distributed(cfg)
     return cfg

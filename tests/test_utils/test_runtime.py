@@ -56,3 +56,20 @@ def test_datasets_that_download_are_left_alone(tmp_path):
                     dataset=dict(
                         type='mmpretrain.CustomDataset',
                         data_root='/nowhere/r')), tmp_path))
+
+
+def test_epoch_warmup_under_iteration_loop_fails_before_building():
+    from mmlogitkd.utils.runtime import check_warmup_unit
+    cfg = Config(
+        dict(
+            model=dict(distill_warmup=dict(length=20)),
+            train_cfg=dict(type='IterBasedTrainLoop', max_iters=100)))
+    with pytest.raises(ValueError, match='by_epoch=False'):
+        check_warmup_unit(cfg)
+    cfg.model.distill_warmup.by_epoch = False
+    check_warmup_unit(cfg)  # iterations under an iteration loop: fine
+    cfg = Config(
+        dict(
+            model=dict(distill_warmup=dict(length=20)),
+            train_cfg=dict(by_epoch=True, max_epochs=240)))
+    check_warmup_unit(cfg)
