@@ -3,3 +3,6 @@ from .digits import DigitsDataset
 from .tiny_imagenet import collect_tiny_imagenet, convert_tiny_imagenet
 
 __all__ = ['DigitsDataset', 'collect_tiny_imagenet', 'convert_tiny_imagenet']
+from .market1501 import Market1501Dataset  # noqa: E402,F401
+from .reid_sampler import RandomIdentitySampler  # noqa: E402,F401
+from .digits_coco import make_digits_coco  # noqa: E402,F401

@@ -19,3 +19,4 @@ __all__ = [
     'polyphase_views', 'load_student_weights', 'student_config',
     'student_runtime_config', 'student_weights'
 ]
+from .reid_distiller import ReIDLogitDistiller  # noqa: E402,F401

@@ -9,3 +9,4 @@ __all__ = [
     'CifarResNet50', 'CifarShuffleNetV1', 'CifarShuffleNetV2',
     'CifarMobileNetV2', 'KDMobileNetV1', 'CIFAR_ZOO', 'get_classifier_cfg'
 ]
+from .reid import TorchreidClassifier, reid_student_to_torchreid  # noqa

@@ -1,0 +1,32 @@
+# KD + logit standardization (Sun et al., CVPR 2024): ResNet-50 -> ResNet-18
+# on Market-1501 (person re-identification: CMC rank-k and mAP), the re-id
+# pair of LDRLD suppl. sec. 2.4. No paper of this project gives re-id settings
+# for LS, so it keeps its default ones (LS suppl. sec. 2): Z-score on both
+# logits, base temperature 2, KD weight 9, CE weight 0.1.
+# Training: torchreid's Market-1501 recipe (Adam lr 3e-4, wd 5e-4, 60 epochs,
+# x0.1 every 20, batch 32, 256x128, flip, label smoothing 0.1), the student
+# from torchvision's ImageNet ResNet-18, the teacher trained with
+# configs/reid/resnet50_market1501.py (or a torchreid checkpoint, as it is).
+_base_ = [
+    '../_base_/datasets/market1501_bs32.py',
+    '../_base_/schedules/market1501_adam_60e.py',
+    '../_base_/default_runtime.py',
+]
+
+model = dict(
+    type='ReIDLogitDistiller',
+    student=dict(
+        cfg_path='mmlogitkd::_base_/models/reid_resnet18_market1501.py',
+        pretrained='checkpoints/imagenet/resnet18-5c106cde.pth',
+        loss_weight=0.1),  # CE weight
+    teacher=dict(
+        cfg_path='mmlogitkd::_base_/models/reid_resnet50_market1501.py'),
+    teacher_ckpt='checkpoints/market1501/resnet50_market1501.pth',
+    distill_losses=dict(
+        kd=dict(
+            type='KDLoss',
+            temperature=2.0,
+            standardize=True,
+            loss_weight=9.0)),
+    distill_warmup=None)
+optim_wrapper = dict(constructor='DistillOptimWrapperConstructor')

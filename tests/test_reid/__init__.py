@@ -1,0 +1,1 @@
+# Copyright (c) mmlogitkd contributors. All rights reserved.
