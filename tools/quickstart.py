@@ -49,7 +49,7 @@ METHODS = OrderedDict([
     ('rank', ('rank.py', 'logit rank alignment', 'Rank')),
 ])
 # The teacher's cache key ignores config entries that cannot change it.
-_NOT_TEACHER_KEYS = ('student_model', 'work_dir', 'launcher')
+_NOT_TEACHER_KEYS = ('work_dir', 'launcher')
 _TIMESTAMP = re.compile(r'^\d{8}_\d{6}$')
 _LOG_PREFIX = re.compile(r'^\d\d/\d\d \d\d:\d\d:\d\d - mmengine - \w+ - ')
 _TRAIN_EPOCH = re.compile(r'Epoch\(train\)\s*\[(\d+)\]')

@@ -6,15 +6,15 @@ _base_ = [
     '../_base_/datasets/imagenet_bs64.py',
     '../_base_/schedules/imagenet_sgd_100e_bs512.py',
     '../_base_/default_runtime.py',
-    '../_base_/teachers/imagenet_resnet50.py',
-    '../_base_/students/imagenet_mobilenetv1.py',
 ]
 
 model = dict(
     type='ClsLogitDistiller',
-    student=_base_.student,
-    teacher=_base_.teacher,
-    teacher_ckpt=_base_.teacher_ckpt,
+    student=dict(
+        cfg_path='mmlogitkd::_base_/students/imagenet_mobilenetv1.py'),
+    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/imagenet_resnet50.py'),
+    teacher_ckpt=('https://download.openmmlab.com/mmclassification/v0/resnet/'
+                  'resnet50_8xb32_in1k_20210831-ea4938fc.pth'),
     distill_losses=dict(
         dkd=dict(
             type='DKDLoss', alpha=1.0, beta=2.0, temperature=1.0)),

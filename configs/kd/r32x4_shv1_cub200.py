@@ -5,16 +5,15 @@ _base_ = [
     '../_base_/datasets/cub200_bs64.py',
     '../_base_/schedules/cub200_sgd_240e_lr0.01.py',
     '../_base_/default_runtime.py',
-    '../_base_/teachers/cub200_resnet32x4.py',
-    '../_base_/students/cub200_shufflenetv1.py',
 ]
-_base_.student.head.loss.loss_weight = 0.1  # CE weight
 
 model = dict(
     type='ClsLogitDistiller',
-    student=_base_.student,
-    teacher=_base_.teacher,
-    teacher_ckpt=_base_.teacher_ckpt,
+    student=dict(
+        cfg_path='mmlogitkd::_base_/students/cub200_shufflenetv1.py',
+        head=dict(loss=dict(loss_weight=0.1))),  # CE weight
+    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/cub200_resnet32x4.py'),
+    teacher_ckpt='checkpoints/cub200/resnet32x4.pth',
     distill_losses=dict(
         kd=dict(type='KDLoss', temperature=4.0, loss_weight=0.9)),
     distill_warmup=None)

@@ -5,16 +5,15 @@ _base_ = [
     '../_base_/datasets/cifar100_bs64.py',
     '../_base_/schedules/cifar100_sgd_240e.py',
     '../_base_/default_runtime.py',
-    '../_base_/teachers/cifar100_resnet50.py',
-    '../_base_/students/cifar100_vgg8.py',
 ]
-_base_.student.head.loss.loss_weight = 0.1  # CE weight
 
 model = dict(
     type='ClsLogitDistiller',
-    student=_base_.student,
-    teacher=_base_.teacher,
-    teacher_ckpt=_base_.teacher_ckpt,
+    student=dict(
+        cfg_path='mmlogitkd::_base_/students/cifar100_vgg8.py',
+        head=dict(loss=dict(loss_weight=0.1))),  # CE weight
+    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/cifar100_resnet50.py'),
+    teacher_ckpt='checkpoints/cifar100/resnet50.pth',
     distill_losses=dict(
         kd=dict(type='KDLoss', temperature=4.0, loss_weight=0.9)),
     distill_warmup=None)

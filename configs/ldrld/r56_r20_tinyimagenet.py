@@ -6,15 +6,15 @@ _base_ = [
     '../_base_/datasets/tiny_imagenet_bs128.py',
     '../_base_/schedules/tiny_imagenet_sgd_240e_lrwarmup20.py',
     '../_base_/default_runtime.py',
-    '../_base_/teachers/tiny_imagenet_resnet56.py',
-    '../_base_/students/tiny_imagenet_resnet20.py',
 ]
 
 model = dict(
     type='ClsLogitDistiller',
-    student=_base_.student,
-    teacher=_base_.teacher,
-    teacher_ckpt=_base_.teacher_ckpt,
+    student=dict(
+        cfg_path='mmlogitkd::_base_/students/tiny_imagenet_resnet20.py'),
+    teacher=dict(
+        cfg_path='mmlogitkd::_base_/teachers/tiny_imagenet_resnet56.py'),
+    teacher_ckpt='checkpoints/tiny_imagenet/resnet56.pth',
     distill_losses=dict(
         ldrld=dict(
             type='LDRLDLoss', alpha=8.0, beta=4.0, k=7, temperature=4.0)),

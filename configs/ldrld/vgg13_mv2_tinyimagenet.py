@@ -6,15 +6,14 @@ _base_ = [
     '../_base_/datasets/tiny_imagenet_bs128.py',
     '../_base_/schedules/tiny_imagenet_sgd_240e_lrwarmup20_lr0.02.py',
     '../_base_/default_runtime.py',
-    '../_base_/teachers/tiny_imagenet_vgg13.py',
-    '../_base_/students/tiny_imagenet_mobilenetv2.py',
 ]
 
 model = dict(
     type='ClsLogitDistiller',
-    student=_base_.student,
-    teacher=_base_.teacher,
-    teacher_ckpt=_base_.teacher_ckpt,
+    student=dict(
+        cfg_path='mmlogitkd::_base_/students/tiny_imagenet_mobilenetv2.py'),
+    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/tiny_imagenet_vgg13.py'),
+    teacher_ckpt='checkpoints/tiny_imagenet/vgg13.pth',
     distill_losses=dict(
         ldrld=dict(
             type='LDRLDLoss', alpha=6.0, beta=4.0, k=7, temperature=4.0)),

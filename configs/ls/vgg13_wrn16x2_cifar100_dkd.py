@@ -7,15 +7,13 @@ _base_ = [
     '../_base_/datasets/cifar100_bs64.py',
     '../_base_/schedules/cifar100_sgd_240e.py',
     '../_base_/default_runtime.py',
-    '../_base_/teachers/cifar100_vgg13.py',
-    '../_base_/students/cifar100_wrn_16_2.py',
 ]
 
 model = dict(
     type='ClsLogitDistiller',
-    student=_base_.student,
-    teacher=_base_.teacher,
-    teacher_ckpt=_base_.teacher_ckpt,
+    student=dict(cfg_path='mmlogitkd::_base_/students/cifar100_wrn_16_2.py'),
+    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/cifar100_vgg13.py'),
+    teacher_ckpt='checkpoints/cifar100/vgg13.pth',
     distill_losses=dict(
         dkd=dict(
             type='DKDLoss',

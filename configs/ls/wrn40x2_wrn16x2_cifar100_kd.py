@@ -7,16 +7,15 @@ _base_ = [
     '../_base_/datasets/cifar100_bs64.py',
     '../_base_/schedules/cifar100_sgd_240e.py',
     '../_base_/default_runtime.py',
-    '../_base_/teachers/cifar100_wrn_40_2.py',
-    '../_base_/students/cifar100_wrn_16_2.py',
 ]
-_base_.student.head.loss.loss_weight = 0.1  # CE weight
 
 model = dict(
     type='ClsLogitDistiller',
-    student=_base_.student,
-    teacher=_base_.teacher,
-    teacher_ckpt=_base_.teacher_ckpt,
+    student=dict(
+        cfg_path='mmlogitkd::_base_/students/cifar100_wrn_16_2.py',
+        head=dict(loss=dict(loss_weight=0.1))),  # CE weight
+    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/cifar100_wrn_40_2.py'),
+    teacher_ckpt='checkpoints/cifar100/wrn_40_2.pth',
     distill_losses=dict(
         kd=dict(
             type='KDLoss',

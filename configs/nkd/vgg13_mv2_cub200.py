@@ -5,15 +5,13 @@ _base_ = [
     '../_base_/datasets/cub200_bs64.py',
     '../_base_/schedules/cub200_sgd_240e_lr0.01.py',
     '../_base_/default_runtime.py',
-    '../_base_/teachers/cub200_vgg13.py',
-    '../_base_/students/cub200_mobilenetv2.py',
 ]
 
 model = dict(
     type='ClsLogitDistiller',
-    student=_base_.student,
-    teacher=_base_.teacher,
-    teacher_ckpt=_base_.teacher_ckpt,
+    student=dict(cfg_path='mmlogitkd::_base_/students/cub200_mobilenetv2.py'),
+    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/cub200_vgg13.py'),
+    teacher_ckpt='checkpoints/cub200/vgg13.pth',
     distill_losses=dict(
         nkd=dict(type='NKDLoss', temperature=1.0, gamma=1.5)),
     # distillation weight x min(epoch / 20, 1)

@@ -3,9 +3,11 @@
 # is made scarce (20 training images per class, 200 in all); half of every
 # class (898 images) is the test set. See tools/quickstart.py.
 #
-# Shared by every run: data, schedule, runtime, and the two models
-# (`teacher_model`, `student_model`) that the run configs pick from. All runs
-# get the same short budget (40 epochs, 280 iterations).
+# Shared by every run: data, schedule and runtime. The two models are model
+# files, models/teacher.py and models/student.py (each defines `model` only,
+# with its data_preprocessor): teacher.py and student.py inherit one, the
+# distillation runs name both with `cfg_path` (_distill_.py). All runs get
+# the same short budget (40 epochs, 280 iterations).
 #
 # Test top-1 (%) of tools/quickstart.py with --seed 0 / 1 / 2 (0 is the
 # default; the student alone varies most from seed to seed):
@@ -18,57 +20,8 @@ default_scope = 'mmlogitkd'
 custom_imports = dict(
     imports=['mmlogitkd.datasets.digits'], allow_failed_imports=False)
 
-# ---------------------------------------------------------------- models
-img_size = 16
-num_classes = 10
-data_preprocessor = dict(
-    type='mmpretrain.ClsDataPreprocessor',
-    num_classes=num_classes,
-    # mean/std of the 16x16 digits (grey replicated to three channels)
-    mean=[77.9, 77.9, 77.9],
-    std=[81.3, 81.3, 81.3],
-    to_rgb=False)
-
-# The linear classifiers keep PyTorch's default nn.Linear initialisation,
-# as the CIFAR code of the distillation papers (mdistiller) does. mmpretrain's default for
-# LinearClsHead, Normal(std=0.01), makes near-zero initial logits, and logit
-# standardization (ls.py) divides their gradient by that tiny spread: the
-# student diverges (about 20% top-1 instead of 93% here).
-head_init = None
-
-# Teacher: the CIFAR ResNet8x4 of the distillation literature (1.2 M params).
-teacher_model = dict(
-    type='mmpretrain.ImageClassifier',
-    # sub-modules (neck, head, loss) resolve in mmpretrain's registry
-    _scope_='mmpretrain',
-    data_preprocessor=data_preprocessor,
-    backbone=dict(type='mmlogitkd.CifarResNet', arch='resnet8x4'),
-    neck=dict(type='GlobalAveragePooling'),
-    head=dict(
-        type='LinearClsHead',
-        num_classes=num_classes,
-        in_channels=256,
-        loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
-        init_cfg=head_init))
-
-# Student: a ResNet8 at 3/16 of its width (channels 3-3-6-12, 3 k params).
-student_model = dict(
-    type='mmpretrain.ImageClassifier',
-    # sub-modules (neck, head, loss) resolve in mmpretrain's registry
-    _scope_='mmpretrain',
-    data_preprocessor=data_preprocessor,
-    backbone=dict(
-        type='mmlogitkd.CifarResNet',
-        arch=dict(depth=8, channels=(3, 3, 6, 12))),
-    neck=dict(type='GlobalAveragePooling'),
-    head=dict(
-        type='LinearClsHead',
-        num_classes=num_classes,
-        in_channels=12,
-        loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
-        init_cfg=head_init))
-
 # ------------------------------------------------------------------ data
+img_size = 16
 dataset_type = 'DigitsDataset'
 digits = dict(type=dataset_type, test_ratio=0.5, seed=0, img_size=img_size)
 train_pipeline = [

@@ -11,7 +11,7 @@ model = dict(
         sdd=dict(
             type='ScaleDecoupledLoss',
             loss=dict(type='KDLoss', temperature=4.0),
-            scales=(1, 2),
             complementary_weight=2.0,
             loss_weight=0.9)),
+    sdd_scales=(1, 2),  # cell grids of ScaleDecoupledLoss
     distill_warmup=dict(length=5, by_epoch=True))

@@ -8,15 +8,15 @@ _base_ = [
     '../_base_/datasets/tiny_imagenet_bs128.py',
     '../_base_/schedules/tiny_imagenet_sgd_240e_lr0.05.py',
     '../_base_/default_runtime.py',
-    '../_base_/teachers/tiny_imagenet_resnet18.py',
-    '../_base_/students/tiny_imagenet_shufflenetv2.py',
 ]
 
 model = dict(
     type='ClsLogitDistiller',
-    student=_base_.student,
-    teacher=_base_.teacher,
-    teacher_ckpt=_base_.teacher_ckpt,
+    student=dict(
+        cfg_path='mmlogitkd::_base_/students/tiny_imagenet_shufflenetv2.py'),
+    teacher=dict(
+        cfg_path='mmlogitkd::_base_/teachers/tiny_imagenet_resnet18.py'),
+    teacher_ckpt='checkpoints/tiny_imagenet/resnet18.pth',
     distill_losses=dict(
         rank=dict(
             type='RankAlignLoss',

@@ -6,22 +6,22 @@ _base_ = [
     '../_base_/datasets/imagenet_bs64.py',
     '../_base_/schedules/imagenet_sgd_100e_bs512.py',
     '../_base_/default_runtime.py',
-    '../_base_/teachers/imagenet_resnet50.py',
-    '../_base_/students/imagenet_mobilenetv1.py',
 ]
-_base_.student.head.loss.loss_weight = 0.5  # CE weight
 
 model = dict(
     type='ClsLogitDistiller',
-    student=_base_.student,
-    teacher=_base_.teacher,
-    teacher_ckpt=_base_.teacher_ckpt,
+    student=dict(
+        cfg_path='mmlogitkd::_base_/students/imagenet_mobilenetv1.py',
+        head=dict(loss=dict(loss_weight=0.5))),  # CE weight
+    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/imagenet_resnet50.py'),
+    teacher_ckpt=('https://download.openmmlab.com/mmclassification/v0/resnet/'
+                  'resnet50_8xb32_in1k_20210831-ea4938fc.pth'),
     distill_losses=dict(
         sdd=dict(
             type='ScaleDecoupledLoss',
             loss=dict(type='KDLoss', temperature=1.0),
-            scales=(1, 2, 4),
             complementary_weight=2.0,
             loss_weight=0.5)),
+    sdd_scales=(1, 2, 4),  # cell grids of ScaleDecoupledLoss
     # distillation weight x min(epoch / 30, 1)
     distill_warmup=dict(by_epoch=True, length=30))

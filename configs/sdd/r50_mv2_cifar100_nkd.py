@@ -6,20 +6,19 @@ _base_ = [
     '../_base_/datasets/cifar100_bs64.py',
     '../_base_/schedules/cifar100_sgd_240e_lr0.01.py',
     '../_base_/default_runtime.py',
-    '../_base_/teachers/cifar100_resnet50.py',
-    '../_base_/students/cifar100_mobilenetv2.py',
 ]
 
 model = dict(
     type='ClsLogitDistiller',
-    student=_base_.student,
-    teacher=_base_.teacher,
-    teacher_ckpt=_base_.teacher_ckpt,
+    student=dict(
+        cfg_path='mmlogitkd::_base_/students/cifar100_mobilenetv2.py'),
+    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/cifar100_resnet50.py'),
+    teacher_ckpt='checkpoints/cifar100/resnet50.pth',
     distill_losses=dict(
         sdd=dict(
             type='ScaleDecoupledLoss',
             loss=dict(type='NKDLoss', temperature=1.0, gamma=1.5),
-            scales=(1, 2, 4),
             complementary_weight=2.0)),
+    sdd_scales=(1, 2, 4),  # cell grids of ScaleDecoupledLoss
     # distillation weight x min(epoch / 30, 1)
     distill_warmup=dict(by_epoch=True, length=30))

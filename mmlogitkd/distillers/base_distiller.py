@@ -22,9 +22,10 @@ class DistillWarmup:
     hub, as the official DKD code does with its 1-based epoch. Outside a
     runner (no ``epoch``/``iter`` info) the factor is 1.
 
-    An iteration-based loop reports one epoch for the whole run, where a
-    ramp counted in epochs would never end: a ramp longer than the run's
-    ``max_epochs`` is refused at the first step.
+    An iteration-based loop reports epoch 0 for the whole run, where a ramp
+    counted in epochs would never end: ``tools/train.py`` refuses that
+    pairing before the model is built
+    (:func:`~mmlogitkd.utils.runtime.check_warmup_unit`).
 
     Args:
         length (int): Number of epochs (or iterations) of the ramp.
@@ -37,24 +38,12 @@ class DistillWarmup:
                              f'{length}')
         self.length = length
         self.by_epoch = by_epoch
-        self._checked = False
 
     def factor(self) -> float:
-        hub = MessageHub.get_current_instance()
-        step = hub.get_info('epoch' if self.by_epoch else 'iter')
+        step = MessageHub.get_current_instance().get_info(
+            'epoch' if self.by_epoch else 'iter')
         if step is None:
             return 1.0
-        if self.by_epoch and not self._checked:
-            max_epochs = hub.get_info('max_epochs')
-            if max_epochs is not None and max_epochs < self.length:
-                raise ValueError(
-                    f'distill_warmup=dict(length={self.length}, '
-                    f'by_epoch=True) ramps over more epochs than the '
-                    f'training runs (max_epochs={max_epochs}; an '
-                    'IterBasedTrainLoop counts the whole run as one epoch). '
-                    'Count iterations instead: distill_warmup=dict('
-                    'length=<iterations>, by_epoch=False).')
-            self._checked = True
         return min((step + 1) / self.length, 1.0)
 
 

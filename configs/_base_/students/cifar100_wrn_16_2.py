@@ -1,6 +1,6 @@
 # Student: WRN-16-2 on CIFAR-100 (100 classes, 32x32 input).
 # CIFAR-style network of RepDistiller / mdistiller.
-student = dict(
+model = dict(
     type='mmpretrain.ImageClassifier',
     # build the classifier and its unprefixed parts in mmpretrain's scope
     _scope_='mmpretrain',

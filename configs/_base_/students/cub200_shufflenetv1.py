@@ -1,6 +1,6 @@
 # Student: ShuffleNetV1 on CUB-200-2011 (200 classes, 224x224 input).
 # CIFAR-style network of RepDistiller / mdistiller, as in the SDD code.
-student = dict(
+model = dict(
     type='mmpretrain.ImageClassifier',
     # build the classifier and its unprefixed parts in mmpretrain's scope
     _scope_='mmpretrain',

@@ -1,5 +1,5 @@
 # Student: ResNet18 on ImageNet-1k (1000 classes, 224x224 input).
-student = dict(
+model = dict(
     type='mmpretrain.ImageClassifier',
     # build the classifier and its unprefixed parts in mmpretrain's scope
     _scope_='mmpretrain',

@@ -2,7 +2,10 @@
 # Weights: mmpretrain model zoo (resnet50_8xb32_in1k, top-1 76.55).
 # The papers used torchvision's weights (top-1 76.16); mmpretrain's
 # are a little stronger.
-teacher = dict(
+# The pair configs download it by URL (their model.teacher_ckpt):
+# resnet50_8xb32_in1k_20210831-ea4938fc.pth from
+# https://download.openmmlab.com/mmclassification/v0/resnet/.
+model = dict(
     type='mmpretrain.ImageClassifier',
     # build the classifier and its unprefixed parts in mmpretrain's scope
     _scope_='mmpretrain',
@@ -18,5 +21,3 @@ teacher = dict(
         num_classes=1000,
         in_channels=2048,
         loss=dict(type='CrossEntropyLoss', loss_weight=1.0)))
-teacher_ckpt = ('https://download.openmmlab.com/mmclassification/v0/resnet/'
-                'resnet50_8xb32_in1k_20210831-ea4938fc.pth')

@@ -1,7 +1,9 @@
 # Teacher: ResNet110 on Tiny-ImageNet (200 classes, 64x64 input).
-# Weights: no public checkpoint; train this network on Tiny-ImageNet
-# yourself (same architecture, plain cross-entropy) and save it here.
-teacher = dict(
+# Weights: no public checkpoint; train this network on Tiny-ImageNet yourself
+# (same architecture, plain cross-entropy) and save it as
+# checkpoints/tiny_imagenet/resnet110.pth, where the pair configs expect it
+# (their model.teacher_ckpt).
+model = dict(
     type='mmpretrain.ImageClassifier',
     # build the classifier and its unprefixed parts in mmpretrain's scope
     _scope_='mmpretrain',
@@ -12,4 +14,3 @@ teacher = dict(
         num_classes=200,
         in_channels=64,
         loss=dict(type='CrossEntropyLoss', loss_weight=1.0)))
-teacher_ckpt = 'checkpoints/tiny_imagenet/resnet110.pth'

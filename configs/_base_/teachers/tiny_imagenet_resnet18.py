@@ -3,7 +3,9 @@
 # from download_ckpts/tiny_imagenet_teachers/ResNet18_vanilla/ti_res18,
 # converted with tools/model_converters/mdistiller_to_mmlogitkd.py
 # (--arch ResNet18).
-teacher = dict(
+# The pair configs expect it at checkpoints/tiny_imagenet/resnet18.pth (their
+# model.teacher_ckpt).
+model = dict(
     type='mmpretrain.ImageClassifier',
     # build the classifier and its unprefixed parts in mmpretrain's scope
     _scope_='mmpretrain',
@@ -14,4 +16,3 @@ teacher = dict(
         num_classes=200,
         in_channels=512,
         loss=dict(type='CrossEntropyLoss', loss_weight=1.0)))
-teacher_ckpt = 'checkpoints/tiny_imagenet/resnet18.pth'
