@@ -1,4 +1,5 @@
-# DKD + logit standardization (Sun et al., CVPR 2024): Faster R-CNN FPN, R-101 -> R-18 on COCO.
+# DKD + logit standardization (Sun et al., CVPR 2024):
+# Faster R-CNN FPN, R-101 -> R-18 on COCO.
 # Reported (LDRLD Tab. 21, val2017): not reported; teacher 42.04 AP,
 # R-18 student alone 33.26 AP.
 # Settings: DKD's detection setting (alpha 1, beta 0.25) with standardized

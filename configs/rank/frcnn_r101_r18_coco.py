@@ -1,4 +1,5 @@
-# Rank alignment (Lu et al., ICIC 2025): Faster R-CNN FPN, R-101 -> R-18 on COCO.
+# Rank alignment (Lu et al., ICIC 2025):
+# Faster R-CNN FPN, R-101 -> R-18 on COCO.
 # Reported (LDRLD Tab. 21, val2017): not reported; teacher 42.04 AP,
 # R-18 student alone 33.26 AP.
 # Settings: soft ranks at eps 1, squared differences, weight 1 (no detection

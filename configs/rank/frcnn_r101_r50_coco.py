@@ -1,4 +1,5 @@
-# Rank alignment (Lu et al., ICIC 2025): Faster R-CNN FPN, R-101 -> R-50 on COCO.
+# Rank alignment (Lu et al., ICIC 2025):
+# Faster R-CNN FPN, R-101 -> R-50 on COCO.
 # Reported (LDRLD Tab. 21, val2017): not reported; teacher 42.04 AP,
 # R-50 student alone 37.93 AP.
 # Settings: soft ranks at eps 1, squared differences, weight 1 (no detection

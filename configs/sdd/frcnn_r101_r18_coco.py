@@ -1,4 +1,5 @@
-# SDD as GL-DKD (Wei et al., CVPR 2024), the official detection variant: Faster R-CNN FPN, R-101 -> R-18 on COCO.
+# SDD as GL-DKD (Wei et al., CVPR 2024), the official detection variant:
+# Faster R-CNN FPN, R-101 -> R-18 on COCO.
 # Reported (LDRLD Tab. 21, val2017): not reported; teacher 42.04 AP,
 # R-18 student alone 33.26 AP.
 # Settings: the official GL-DKD code: RoIs pooled at 14x14, the global view
