@@ -1,5 +1,6 @@
 # DKD (Zhao et al., CVPR 2022): Faster R-CNN FPN, R-101 -> R-50 on COCO.
-# Reported (LDRLD Tab. 21, val2017): AP 39.01 / AP50 60.41 / AP75 42.33; teacher 42.04 AP,
+# Reported (LDRLD Tab. 21, val2017): AP 39.01 / AP50 60.41 / AP75 42.33;
+# teacher 42.04 AP,
 # R-50 student alone 37.93 AP.
 # Settings: the official detection setting (mdistiller detection/): alpha 1,
 # beta 0.25, T 1, no warm-up, mean over the sampled RoIs.

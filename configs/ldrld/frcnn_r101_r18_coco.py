@@ -1,5 +1,6 @@
 # LDRLD (Liu et al., ICCV 2025): Faster R-CNN FPN, R-101 -> R-18 on COCO.
-# Reported (LDRLD Tab. 21, val2017): AP 35.12 / AP50 56.79 / AP75 37.57; teacher 42.04 AP,
+# Reported (LDRLD Tab. 21, val2017): AP 35.12 / AP50 56.79 / AP75 37.57;
+# teacher 42.04 AP,
 # R-18 student alone 33.26 AP.
 # Settings: the paper gives no detection hyper-parameters. Our choice:
 # DKD's detection setting carried over, T 1, alpha 1 (the local pair terms,

@@ -1,5 +1,6 @@
 # LDRLD (Liu et al., ICCV 2025): Faster R-CNN FPN, R-101 -> R-50 on COCO.
-# Reported (LDRLD Tab. 21, val2017): AP 39.31 / AP50 61.06 / AP75 42.56; teacher 42.04 AP,
+# Reported (LDRLD Tab. 21, val2017): AP 39.31 / AP50 61.06 / AP75 42.56;
+# teacher 42.04 AP,
 # R-50 student alone 37.93 AP.
 # Settings: the paper gives no detection hyper-parameters. Our choice:
 # DKD's detection setting carried over, T 1, alpha 1 (the local pair terms,
