@@ -8,22 +8,10 @@
 # x0.1 every 20, batch 32, 256x128, flip, label smoothing 0.1), the student
 # from torchvision's ImageNet ResNet-18, the teacher trained with
 # configs/reid/resnet50_market1501.py (or a torchreid checkpoint, as it is).
-_base_ = [
-    '../_base_/datasets/market1501_bs32.py',
-    '../_base_/schedules/market1501_adam_60e.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../_base_/reid/r50_r18_market1501.py']
 
 model = dict(
-    type='ReIDLogitDistiller',
-    student=dict(
-        cfg_path='mmlogitkd::_base_/models/reid_resnet18_market1501.py',
-        pretrained='checkpoints/imagenet/resnet18-5c106cde.pth'),
-    teacher=dict(
-        cfg_path='mmlogitkd::_base_/models/reid_resnet50_market1501.py'),
-    teacher_ckpt='checkpoints/market1501/resnet50_market1501.pth',
     distill_losses=dict(
         ldrld=dict(
             type='LDRLDLoss', alpha=7.0, beta=0.025, k=7, temperature=2.0)),
     distill_warmup=None)
-optim_wrapper = dict(constructor='DistillOptimWrapperConstructor')

@@ -7,20 +7,10 @@
 # box head; DKD (alpha 1, beta 0.25, T 2) on each of the 5 views with the RoI
 # labels, plain mean over the views (complementary weight 1), a view with an
 # infinite loss skipped.
-# The student's sampled RoIs are classified by both models' box heads
-# (DetLogitDistiller); mmdet's own losses, data and 1x schedule.
-# Teacher: Detectron2's faster_rcnn_R_101_FPN_3x (42.0 AP), converted with
-# tools/model_converters/detectron2_to_mmdet.py (see configs/sdd/README.md);
-# it keeps its own BGR / std-1 normalisation.
-_base_ = ['../_base_/det/frcnn_coco_1x_distill.py']
+# Data, schedule, teacher and student: ../_base_/det/frcnn_r101_r18_coco.py.
+_base_ = ['../_base_/det/frcnn_r101_r18_coco.py']
 
 model = dict(
-    _scope_='mmlogitkd',
-    type='DetLogitDistiller',
-    student=dict(cfg_path='mmlogitkd::_base_/models/frcnn_r18_fpn.py'),
-    teacher=dict(
-        cfg_path='mmlogitkd::_base_/models/frcnn_r101_fpn_caffe_d2.py'),
-    teacher_ckpt='checkpoints/coco/faster_rcnn_R_101_FPN_3x_d2.pth',
     distill_losses=dict(
         sdd=dict(
             type='ScaleDecoupledLoss',

@@ -11,21 +11,10 @@
 # x0.1 every 20, batch 32, 256x128, flip, label smoothing 0.1), the student
 # from torchvision's ImageNet ResNet-18, the teacher trained with
 # configs/reid/resnet50_market1501.py (or a torchreid checkpoint, as it is).
-_base_ = [
-    '../_base_/datasets/market1501_bs32.py',
-    '../_base_/schedules/market1501_adam_60e.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../_base_/reid/r50_r18_market1501.py']
 
 model = dict(
-    type='ReIDLogitDistiller',
-    student=dict(
-        cfg_path='mmlogitkd::_base_/models/reid_resnet18_market1501.py',
-        pretrained='checkpoints/imagenet/resnet18-5c106cde.pth',
-        loss_weight=0.5),  # CE weight
-    teacher=dict(
-        cfg_path='mmlogitkd::_base_/models/reid_resnet50_market1501.py'),
-    teacher_ckpt='checkpoints/market1501/resnet50_market1501.pth',
+    student=dict(loss_weight=0.5),  # CE weight
     distill_losses=dict(
         sdd=dict(
             type='ScaleDecoupledLoss',
@@ -35,4 +24,3 @@ model = dict(
     sdd_scales=(1, 2),  # cell grids of ScaleDecoupledLoss
     # distillation weight x min(epoch / 30, 1)
     distill_warmup=dict(by_epoch=True, length=30))
-optim_wrapper = dict(constructor='DistillOptimWrapperConstructor')
