@@ -1,11 +1,21 @@
 # Copyright (c) mmlogitkd contributors. All rights reserved.
 """Shape checks and mmdet-style reduction shared by every logit loss."""
+import os
 from typing import Optional
 
 import torch
 from torch import Tensor
 
 REDUCTIONS = ('none', 'mean', 'sum')
+
+#: Debug switch (``MMLOGITKD_EAGER_CHECKS=1``): value checks that are
+#: device-side asserts in training (target range) read the device once per
+#: call instead, so a bad value raises a ``ValueError`` at the call that
+#: received it, on any device. Off by default: it costs a host sync per loss
+#: call on a GPU.
+EAGER_CHECKS = os.environ.get('MMLOGITKD_EAGER_CHECKS', '0') not in ('', '0')
+# devices with a kernel for torch._assert_async ('meta' checks nothing)
+_ASYNC_ASSERT_DEVICES = ('cpu', 'cuda', 'mps', 'meta')
 
 
 def check_reduction(reduction: str) -> str:
@@ -34,7 +44,19 @@ def check_logit_pair(student: Tensor, teacher: Tensor, ndim: int = 2,
 
 def check_target(target: Optional[Tensor], num_rows: int, num_classes: int,
                  required: bool, owner: str) -> Optional[Tensor]:
-    """Validate ``[N]`` integer class indices in ``[0, C)``."""
+    """Validate ``[N]`` integer class indices in ``[0, C)``.
+
+    Shape and dtype are checked on the host (metadata, free). The range needs
+    the values, so it is a device-side assert (``torch._assert_async``) and
+    never a host read: on CUDA it costs no synchronisation, and a bad index
+    stops the run with a device-side assert at the next synchronisation (set
+    ``MMLOGITKD_EAGER_CHECKS=1``, or run the batch on CPU, for the message).
+    On CPU the same assert raises at once, turned into a ``ValueError`` that
+    names the range and the indices found.
+
+    Returns:
+        Tensor | None: ``target`` as int64, or None.
+    """
     if target is None:
         if required:
             raise ValueError(f'{owner} needs `target` ([N] class indices), '
@@ -48,11 +70,18 @@ def check_target(target: Optional[Tensor], num_rows: int, num_classes: int,
             target.dtype == torch.bool:
         raise ValueError(f'{owner}: target must hold integer class indices, '
                          f'got dtype {target.dtype}')
-    if num_rows and (int(target.min()) < 0
-                     or int(target.max()) >= num_classes):
-        raise ValueError(f'{owner}: target indices must lie in [0, '
-                         f'{num_classes}) for C = {num_classes} classes, got '
-                         f'[{int(target.min())}, {int(target.max())}]')
+    message = (f'{owner}: target indices must lie in [0, {num_classes}) for '
+               f'C = {num_classes} classes')
+    in_range = target.ge(0).logical_and_(target.lt(num_classes)).all()
+    if EAGER_CHECKS or in_range.device.type not in _ASYNC_ASSERT_DEVICES:
+        # debug switch, or a device without the async assert: one host read
+        in_range = in_range.cpu()
+    try:
+        torch._assert_async(in_range, message)
+    except RuntimeError:
+        # only host (CPU) tensors get here, so reading them is no sync
+        raise ValueError(f'{message}, got [{int(target.min())}, '
+                         f'{int(target.max())}]') from None
     return target.long()
 
 

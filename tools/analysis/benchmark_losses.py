@@ -62,16 +62,26 @@ def ldrld_official_loop(student, teacher, k=7, temperature=4.0, alpha=1.0,
     return alpha * local / len(terms) + beta * rntk
 
 
+def synchronize(device):
+    """Wait for the device's queued work (a no-op on CPU), so that a timer
+    measures the kernels and not just their launches."""
+    if device.type == 'cuda':
+        torch.cuda.synchronize(device)
+
+
 def time_fwd_bwd(fn, leaf, repeat, warmup):
-    """Median seconds of ``fn().backward()`` (gradient reset each time)."""
+    """Median seconds of ``fn().backward()`` (gradient reset each time);
+    on CUDA each pass runs between two device synchronisations."""
     for _ in range(warmup):
         leaf.grad = None
         fn().backward()
     times = []
     for _ in range(repeat):
         leaf.grad = None
+        synchronize(leaf.device)
         start = time.perf_counter()
         fn().backward()
+        synchronize(leaf.device)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
@@ -137,7 +147,10 @@ def main():
     parser.add_argument('--warmup', type=int, default=3)
     parser.add_argument('--threads', type=int, default=None,
                         help="torch intra-op threads (default: torch's)")
-    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--device', default='cpu',
+                        help="'cpu' or 'cuda[:i]' (timed between "
+                        'torch.cuda.synchronize() calls, after --warmup '
+                        'passes)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--no-official', action='store_true',
                         help='skip the slow official LDRLD loop')
@@ -153,7 +166,12 @@ def main():
         torchsort = None
     ts_version = getattr(torchsort, '__version__', 'installed') \
         if torchsort else 'not installed'
-    print(f'torch {torch.__version__}, {device}, '
+    if device.type == 'cuda':
+        torch.backends.cuda.matmul.allow_tf32 = False  # float32 as on CPU
+        where = f'{device} ({torch.cuda.get_device_name(device)})'
+    else:
+        where = str(device)
+    print(f'torch {torch.__version__}, {where}, '
           f'{torch.get_num_threads()} thread(s), '
           f'{platform.processor() or platform.machine()}, '
           f'torchsort: {ts_version}')
