@@ -20,7 +20,17 @@ edited. Two problems are solved here:
    read back the checkpoints it writes (they hold ``HistoryBuffer`` objects
    and numpy arrays/scalars), so ``resume`` and ``load_from`` break. We
    allow-list exactly the types mmengine's own checkpoints contain; anything
-   else is still refused, with a message that names the file.
+   else is still refused, with a message that names the file. mmengine's
+   local and http(s) checkpoint loaders are replaced by
+   :func:`mmlogitkd.utils.checkpoint.load_checkpoint_file`, the one loading
+   function of the toolkit.
+3. **Atomic checkpoint writes.** mmengine writes a checkpoint with
+   ``LocalBackend.put``, an ``open(path, 'wb')`` on the final name: a run
+   killed mid-save leaves a truncated file there (over the previous one when
+   the name repeats). ``put`` now writes a temporary file in the same folder
+   and renames it over the destination once complete, for every config run
+   in a process that imported ``mmlogitkd`` (tools/train.py, mmdet's and
+   mmpretrain's runtimes alike).
 """
 import importlib.util
 import os.path as osp
@@ -30,7 +40,7 @@ import torch
 
 __all__ = [
     'torchvision_ops_missing', 'nms_reference', 'mmengine_safe_globals',
-    'UnsafeCheckpointError'
+    'CheckpointError', 'UnsafeCheckpointError', 'CorruptCheckpointError'
 ]
 
 
@@ -141,8 +151,16 @@ def _patch_torchvision() -> None:
 # --------------------------------------------------------------------------
 
 
-class UnsafeCheckpointError(pickle.UnpicklingError):
+class CheckpointError(Exception):
+    """A checkpoint file cannot be loaded (base of the two below)."""
+
+
+class UnsafeCheckpointError(CheckpointError, pickle.UnpicklingError):
     """A checkpoint holds an object that safe loading does not allow."""
+
+
+class CorruptCheckpointError(CheckpointError, ValueError):
+    """A file is no checkpoint at all, or a truncated / damaged one."""
 
 
 def _numpy_safe_globals() -> list:
@@ -191,38 +209,66 @@ def mmengine_safe_globals() -> list:
     ] + _numpy_safe_globals()
 
 
-def _load_local_checkpoint(filename, map_location):
-    """mmengine's local checkpoint loader, with safe loading kept on and a
-    clear error for checkpoints that hold anything beyond plain tensors,
-    containers and the types mmengine itself writes."""
-    filename = osp.expanduser(filename)
-    if not osp.isfile(filename):
-        raise FileNotFoundError(f'Checkpoint file {filename} can not be '
-                                'found.')
-    try:
-        return torch.load(
-            filename, map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError as err:
-        raise UnsafeCheckpointError(
-            f'Refused to load checkpoint {filename}: it holds a Python '
-            'object that safe loading (torch.load(weights_only=True)) does '
-            'not allow, and such objects can run arbitrary code when '
-            f'unpickled.\n{err}\nIf you trust this file, allow its types '
-            'with torch.serialization.add_safe_globals([...]), or convert '
-            'it to a plain state dict.') from None
+#: How to opt in for a file loaded through mmengine (``load_from``,
+#: ``resume``), named in the refusal message.
+LOAD_FROM_OPT_IN = (
+    'for load_from / --resume, set allow_unsafe_checkpoint=True at the top '
+    'level of the config (or --cfg-options allow_unsafe_checkpoint=True)')
+
+
+def load_from_local_safe(filename, map_location):
+    """mmengine's local checkpoint loader, through
+    :func:`mmlogitkd.utils.checkpoint.load_checkpoint_file`: safe loading
+    kept on, clear errors for unsafe and for damaged files. Files named by
+    :func:`~mmlogitkd.utils.checkpoint.trusted_checkpoints` (what
+    ``tools/train.py`` does for ``allow_unsafe_checkpoint=True``) are read
+    without the allow-list."""
+    # imported here: compat must not import the rest of mmlogitkd before its
+    # own shims are in place
+    from mmlogitkd.utils.checkpoint import (is_trusted_checkpoint,
+                                            load_checkpoint_file)
+    return load_checkpoint_file(
+        filename,
+        map_location,
+        allow_unsafe=is_trusted_checkpoint(filename),
+        what='checkpoint',
+        opt_in=LOAD_FROM_OPT_IN)
+
+
+def load_from_http_safe(filename, map_location):
+    """Download (rank 0 first) and load like a local file."""
+    return load_from_local_safe(filename, map_location)
 
 
 def _patch_mmengine_checkpoints() -> None:
     torch.serialization.add_safe_globals(mmengine_safe_globals())
     from mmengine.runner.checkpoint import CheckpointLoader
     CheckpointLoader.register_scheme(
-        prefixes='', loader=_load_local_checkpoint, force=True)
+        prefixes='', loader=load_from_local_safe, force=True)
+    CheckpointLoader.register_scheme(
+        prefixes=('http://', 'https://'),
+        loader=load_from_http_safe,
+        force=True)
+
+
+def _atomic_put(self, obj: bytes, filepath) -> None:
+    """``LocalBackend.put`` writing a temporary sibling, then renaming it
+    over ``filepath``: a reader (``--resume``) never sees a partial file."""
+    from mmlogitkd.utils.checkpoint import atomic_write_bytes
+    atomic_write_bytes(obj, filepath)
+
+
+def _patch_atomic_put() -> None:
+    from mmengine.fileio.backends import LocalBackend
+    if getattr(LocalBackend.put, '__name__', '') != '_atomic_put':
+        LocalBackend.put = _atomic_put
 
 
 def apply() -> None:
     """Apply every shim; safe to call more than once."""
     _patch_torchvision()
     _patch_mmengine_checkpoints()
+    _patch_atomic_put()
 
 
 apply()

@@ -247,11 +247,13 @@ def save_teacher(teacher_dir: str, key: str, top1: float,
     """Copy the teacher's final weights to ``teacher.pth`` (weights only,
     loadable with ``weights_only=True``) and record the cache key."""
     import torch
+
+    from mmlogitkd.utils import load_checkpoint_file
     with open(osp.join(teacher_dir, 'last_checkpoint')) as f:
         last = f.read().strip()
     if not osp.isabs(last):
         last = osp.join(teacher_dir, osp.basename(last))
-    ckpt = torch.load(last, map_location='cpu', weights_only=False)
+    ckpt = load_checkpoint_file(last)
     state_dict = ckpt['state_dict']
     ckpt_path = osp.join(teacher_dir, 'teacher.pth')
     tmp = ckpt_path + '.tmp'

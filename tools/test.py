@@ -10,6 +10,11 @@ checkpoint are not needed) and the checkpoint is loaded strictly: one that
 fits neither layout fails naming the keys, instead of scoring an untrained
 model. Any other config (a student or teacher trained alone) is evaluated as
 it is, strictly too.
+
+The checkpoint is read safely, before anything is built: a file that needs
+Python objects beyond tensors and plain types is refused (naming the file
+and the object) unless ``--allow-unsafe-checkpoint`` says it is trusted; a
+damaged or truncated file is reported as such.
 """
 import argparse
 import os
@@ -22,12 +27,14 @@ from mmengine.config import DictAction  # noqa: E402
 from mmengine.model import is_model_wrapper  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from mmlogitkd.distillers import load_student_weights, student_config  # noqa: E402,E501
+from mmlogitkd.distillers import student_config  # noqa: E402
+from mmlogitkd.distillers.student import (load_student_state,  # noqa: E402
+                                          student_weights)
 from mmlogitkd.utils import (load_runtime_cfg, prepare_runtime_cfg,  # noqa: E402
                              register_all_modules)
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Test a model')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
@@ -36,6 +43,11 @@ def parse_args():
         '--out', help='dump the metrics to this file (json/yaml/pkl)')
     parser.add_argument(
         '--amp', action='store_true', help='test with mixed precision')
+    parser.add_argument(
+        '--allow-unsafe-checkpoint',
+        action='store_true',
+        help='read CHECKPOINT without safe loading\'s allow-list; only for '
+        'a file you trust, since unpickling it can run code it names')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -47,19 +59,25 @@ def parse_args():
         default='none',
         help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
 
 
-def main():
-    args = parse_args()
+def main(argv=None):
+    args = parse_args(argv)
     register_all_modules(init_default_scope=False)
     cfg = load_runtime_cfg(args.config, args.cfg_options, args.launcher,
                            args.work_dir)
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint "{args.checkpoint}" not found')
+    # read (safely) before building anything: a refused or damaged file
+    # fails in seconds
+    weights = student_weights(
+        args.checkpoint,
+        allow_unsafe=args.allow_unsafe_checkpoint,
+        opt_in='pass --allow-unsafe-checkpoint to tools/test.py')
     student = student_config(cfg)
     if student is not None:
         cfg.model = student
@@ -73,7 +91,7 @@ def main():
     runner = Runner.from_cfg(cfg)
     model = runner.model.module if is_model_wrapper(
         runner.model) else runner.model
-    load_student_weights(model, args.checkpoint)
+    load_student_state(model, weights, args.checkpoint)
     metrics = runner.test()
     if args.out:
         from mmengine.fileio import dump

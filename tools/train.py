@@ -3,6 +3,13 @@
 
     python tools/train.py configs/ldrld/r32x4_r8x4_cifar100.py
     bash tools/dist_train.sh configs/ldrld/r32x4_r8x4_cifar100.py 8
+
+Checkpoints are read safely (``load_from`` and ``--resume`` too): a file
+that needs Python objects beyond tensors and plain types is refused before
+the model is built, unless the config's top-level
+``allow_unsafe_checkpoint=True`` says the user trusts it. Checkpoints are
+written atomically, and ``--resume`` without a path continues from the
+newest *complete* checkpoint of the work dir.
 """
 import argparse
 import os
@@ -17,9 +24,16 @@ from mmengine.runner import Runner  # noqa: E402
 
 from mmlogitkd.utils import (load_runtime_cfg, prepare_runtime_cfg,  # noqa: E402
                              register_all_modules)
+from mmlogitkd.utils.runtime import lock_work_dir  # noqa: E402
+from mmlogitkd.utils.checkpoint import (  # noqa: E402
+    check_checkpoint_file, find_resumable_checkpoint, trusted_checkpoints)
+
+#: How to opt in for a trusted load_from / --resume file, for messages.
+OPT_IN = ('set allow_unsafe_checkpoint=True at the top level of the config '
+          '(or --cfg-options allow_unsafe_checkpoint=True)')
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Train a model')
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
@@ -52,14 +66,44 @@ def parse_args():
         default='none',
         help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
 
 
-def main():
-    args = parse_args()
+def resolve_checkpoint(cfg) -> None:
+    """Pick and check the checkpoint of ``load_from`` / ``resume`` now,
+    before the model is built.
+
+    An automatic resume (``resume=True`` without ``load_from``) continues
+    from :func:`find_resumable_checkpoint`: the file ``last_checkpoint``
+    names when it is complete, else the newest complete checkpoint. The
+    chosen file must pass safe loading's allow-list unless the config's
+    top-level ``allow_unsafe_checkpoint`` is True.
+    """
+    if cfg.get('resume') and not cfg.get('load_from'):
+        from mmengine.logging import print_log
+        found = find_resumable_checkpoint(
+            cfg.work_dir,
+            logger=lambda msg: print_log(msg, logger='current', level=30))
+        if found is None:
+            print_log(
+                f'--resume: no complete checkpoint in {cfg.work_dir}; '
+                'training starts from scratch.',
+                logger='current')
+            cfg.resume = False
+        cfg.load_from = found
+    if cfg.get('load_from'):
+        check_checkpoint_file(
+            cfg.load_from,
+            allow_unsafe=bool(cfg.get('allow_unsafe_checkpoint', False)),
+            what='--resume' if cfg.get('resume') else 'load_from',
+            opt_in=OPT_IN)
+
+
+def main(argv=None):
+    args = parse_args(argv)
     register_all_modules(init_default_scope=False)
     cfg = load_runtime_cfg(args.config, args.cfg_options, args.launcher,
                            args.work_dir)
@@ -74,10 +118,17 @@ def main():
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     if args.auto_scale_lr:
         cfg.setdefault('auto_scale_lr', {})['enable'] = True
+    # one run per work dir: a second one fails here, naming the first
+    work_dir_lock = lock_work_dir(cfg.work_dir, cfg.launcher)  # noqa: F841
     prepare_runtime_cfg(cfg)
+    resolve_checkpoint(cfg)
 
     runner = Runner.from_cfg(cfg)
-    runner.train()
+    # only the file of load_from / --resume is trusted, and only when the
+    # config says so; every other load of the run stays safe
+    trusted = [cfg.load_from] if cfg.get('allow_unsafe_checkpoint') else []
+    with trusted_checkpoints(trusted):
+        runner.train()
 
 
 if __name__ == '__main__':

@@ -4,6 +4,7 @@ from typing import List, Optional, Sequence, Tuple
 import torch
 import torch.nn as nn
 
+from mmlogitkd.losses import ScaleDecoupledLoss
 from mmlogitkd.registry import MODELS
 from .base_distiller import BaseLogitDistiller
 from .paired_logits import PairedLogits
@@ -55,6 +56,34 @@ class ClsLogitDistiller(BaseLogitDistiller):
             self._check_cell_support(self.student, 'student')
             self._check_cell_support(self.teacher, 'teacher')
 
+    @classmethod
+    def check_pair(cls, student: nn.Module, teacher: nn.Module,
+                   distill_losses: nn.ModuleDict) -> None:
+        """Adds to :meth:`BaseLogitDistiller.check_pair`: a batch augment of
+        the student's preprocessor that mixes labels (mmpretrain's Mixup,
+        CutMix, ResizeMix) leaves each image with a mixed soft label and no
+        class index, so a loss that needs one (``requires_target``: DKD,
+        NKD; every :class:`ScaleDecoupledLoss`) is refused, instead of
+        being given the labels from before the mix. Target-free losses (KD,
+        LDRLD, rank alignment) work with it."""
+        super().check_pair(student, teacher, distill_losses)
+        augments = _label_mixing_augments(student)
+        needy = [
+            f'{name} ({type(loss).__name__})'
+            for name, loss in distill_losses.items()
+            if isinstance(loss, ScaleDecoupledLoss)
+            or getattr(loss, 'requires_target', False)
+        ]
+        if augments and needy:
+            raise ValueError(
+                f'The student\'s data_preprocessor mixes labels '
+                f'(batch_augments: {", ".join(augments)}), which leaves no '
+                f'class index per image, and these distillation losses need '
+                f'one: {", ".join(needy)}. They define no mixed soft '
+                'targets, and the labels from before the mix would be '
+                'wrong for mixed images. Remove the batch_augments, or use '
+                'losses without a target (KDLoss, LDRLDLoss, RankAlignLoss).')
+
     @staticmethod
     def _check_cell_support(model: nn.Module, role: str) -> None:
         """SDD needs ``backbone -> global average pooling -> linear``."""
@@ -99,7 +128,12 @@ class ClsLogitDistiller(BaseLogitDistiller):
         return losses, PairedLogits(
             student=s_logits,
             teacher=t_logits,
-            target=self._hard_target(data_samples, s_logits.device),
+            # after a label-mixing batch augment, gt_label is the label
+            # from before the mix (mmpretrain keeps it beside the mixed
+            # gt_score): no hard target then (check_pair refused the losses
+            # that need one)
+            target=None if _label_mixing_augments(self.student) else
+            self._hard_target(data_samples, s_logits.device),
             student_views=s_cells,
             teacher_views=t_cells)
 
@@ -112,3 +146,16 @@ class ClsLogitDistiller(BaseLogitDistiller):
                                        for ds in data_samples):
             return None
         return torch.cat([ds.gt_label for ds in data_samples]).to(device)
+
+
+def _label_mixing_augments(model: nn.Module) -> List[str]:
+    """Names of the batch augments of a model's mmpretrain preprocessor
+    (every one of them, Mixup, CutMix, ResizeMix, mixes labels)."""
+    augments = getattr(getattr(model, 'data_preprocessor', None),
+                       'batch_augments', None)
+    if augments is None:
+        return []
+    return [
+        type(aug).__name__ for aug in getattr(augments, 'augments', [augments])
+        if aug is not None
+    ]

@@ -8,11 +8,12 @@ from typing import Optional
 
 import torch.nn as nn
 from mmengine.config import Config, ConfigDict
-from mmengine.runner.checkpoint import _load_checkpoint, load_state_dict
+from mmengine.runner.checkpoint import load_state_dict
 
 from mmlogitkd.models.converters import (extract_state_dict,
                                          student_state_dict)
 from mmlogitkd.registry import MODELS
+from mmlogitkd.utils.checkpoint import load_checkpoint_file
 from .base_distiller import BaseLogitDistiller
 from .utils import check_state_dict_fits, resolve_host_cfg
 
@@ -49,28 +50,43 @@ def student_config(cfg: Config) -> Optional[ConfigDict]:
                             preprocessor)
 
 
-def student_weights(path: str) -> 'OrderedDict':
+def student_weights(path: str,
+                    allow_unsafe: bool = False,
+                    opt_in: Optional[str] = None) -> 'OrderedDict':
     """The student's state dict from a distillation checkpoint (its
     ``student.*`` entries, unprefixed) or from a plain student checkpoint
-    (everything), loaded safely."""
+    (everything), read by :func:`mmlogitkd.utils.checkpoint.
+    load_checkpoint_file`: safely unless ``allow_unsafe`` (a file the
+    caller trusts); ``opt_in`` says how to opt in, for the refusal."""
     if not osp.isfile(path) and not path.startswith(('http://', 'https://')):
         raise FileNotFoundError(f'checkpoint "{path}" does not exist')
-    state_dict = extract_state_dict(_load_checkpoint(path,
-                                                     map_location='cpu'))
+    checkpoint = load_checkpoint_file(
+        path, allow_unsafe=allow_unsafe, what='checkpoint', opt_in=opt_in)
+    state_dict = extract_state_dict(checkpoint)
     if any(k.startswith('student.') for k in state_dict):
         return student_state_dict(state_dict, source=path)
     return state_dict
 
 
-def load_student_weights(student: nn.Module, path: str) -> None:
-    """Load a distillation or a plain student checkpoint into the student,
-    strictly; a checkpoint that fits neither fails naming the keys."""
-    state_dict = student_weights(path)
+def load_student_state(student: nn.Module, state_dict: dict,
+                       path: str) -> None:
+    """Load :func:`student_weights` into the student, strictly; weights
+    that fit neither layout fail naming the keys."""
     check_state_dict_fits(
         student, state_dict, f'checkpoint "{path}"',
         'the student (neither a distillation checkpoint with "student." '
         'keys nor a plain checkpoint of the student fits)')
     load_state_dict(student, state_dict, strict=True)
+
+
+def load_student_weights(student: nn.Module,
+                         path: str,
+                         allow_unsafe: bool = False,
+                         opt_in: Optional[str] = None) -> None:
+    """Load a distillation or a plain student checkpoint into the student,
+    strictly; a checkpoint that fits neither fails naming the keys."""
+    load_student_state(student, student_weights(path, allow_unsafe, opt_in),
+                       path)
 
 
 def student_runtime_config(cfg: Config) -> Config:

@@ -5,7 +5,7 @@ from typing import Optional, Union
 
 import torch.nn as nn
 from mmengine.config import Config, ConfigDict
-from mmengine.runner.checkpoint import _load_checkpoint, load_state_dict
+from mmengine.runner.checkpoint import load_state_dict
 
 from mmlogitkd.models.converters import ConversionError, extract_state_dict
 from mmlogitkd.registry import MODELS
@@ -101,31 +101,85 @@ def build_host_model(cfg: Union[dict, nn.Module],
     cfg = resolve_host_cfg(cfg, role, host_scope, data_preprocessor)
     # Our backbones must be registered before a host scope asks for them.
     import mmlogitkd.models  # noqa: F401
-    return MODELS.build(cfg)
+    try:
+        return MODELS.build(cfg)
+    except KeyError as err:
+        # a misspelt type (backbone, head, loss, ...): name the closest
+        # registered ones instead of mmengine's bare KeyError
+        from mmlogitkd.utils.runtime import explain_unknown_type
+        hint = explain_unknown_type(err, f'model.{role}')
+        if hint is None:
+            raise
+        raise hint from None
 
 
-def load_teacher_checkpoint(teacher: nn.Module, path: str) -> None:
-    """Load the teacher weights strictly, failing with the path and keys.
+#: How to opt in for ``teacher_ckpt`` / ``student_ckpt``, for messages.
+DISTILLER_OPT_IN = ('set model.allow_unsafe_checkpoint=True (in the config, '
+                    'or --cfg-options model.allow_unsafe_checkpoint=True)')
 
-    Accepts mmengine/OpenMMLab checkpoints (``state_dict`` inside), plain
-    state dicts and the other layouts of
+
+def load_model_checkpoint(model: nn.Module,
+                          path: str,
+                          role: str,
+                          allow_unsafe: bool = False,
+                          student_prefix: bool = False) -> None:
+    """Load a checkpoint into ``model`` strictly, failing with the path and
+    the missing / unexpected / mismatched keys.
+
+    Read by :func:`mmlogitkd.utils.checkpoint.load_checkpoint_file` (safe
+    unless ``allow_unsafe``). Accepts mmengine/OpenMMLab checkpoints
+    (``state_dict`` inside), torchreid's (``state_dict``, maybe ``module.``
+    prefixed), plain state dicts and the other layouts of
     :func:`~mmlogitkd.models.converters.extract_state_dict`; a ``module.``
     prefix from DDP is stripped.
+
+    Args:
+        model (nn.Module): The teacher or the student.
+        path (str): Path or URL of the checkpoint.
+        role (str): Config key that named it, e.g. ``'teacher_ckpt'``.
+        allow_unsafe (bool): The file is trusted (``allow_unsafe_checkpoint``).
+        student_prefix (bool): A distillation checkpoint's ``student.*``
+            weights are taken (for ``student_ckpt``: a previous student).
     """
+    from mmlogitkd.models.converters import student_state_dict
+    from mmlogitkd.utils.checkpoint import load_checkpoint_file
     is_url = path.startswith(('http://', 'https://'))
     if not is_url and not osp.isfile(osp.expanduser(path)):
         raise FileNotFoundError(
-            f'teacher_ckpt "{path}" does not exist. Train or download the '
-            'teacher first (see the README of the config folder), or set '
-            'model.teacher_ckpt to its path.')
-    checkpoint = _load_checkpoint(path, map_location='cpu')
+            f'{role} "{path}" does not exist. Train or download it first '
+            '(see the README of the config folder), or set '
+            f'model.{role} to its path.')
+    checkpoint = load_checkpoint_file(
+        path, what=role, allow_unsafe=allow_unsafe, opt_in=DISTILLER_OPT_IN)
     try:
         state_dict = extract_state_dict(checkpoint)
     except ConversionError as err:
-        raise ConversionError(f'teacher_ckpt "{path}": {err}') from None
-    check_state_dict_fits(teacher, state_dict, f'teacher_ckpt "{path}"',
-                          'the teacher model')
-    load_state_dict(teacher, state_dict, strict=True)
+        raise ConversionError(f'{role} "{path}": {err}') from None
+    if student_prefix and any(k.startswith('student.') for k in state_dict):
+        state_dict = student_state_dict(state_dict, source=path)
+    target = role.replace('_ckpt', '')
+    check_state_dict_fits(model, state_dict, f'{role} "{path}"',
+                          f'the {target} model')
+    load_state_dict(model, state_dict, strict=True)
+
+
+def load_teacher_checkpoint(teacher: nn.Module,
+                            path: str,
+                            allow_unsafe: bool = False) -> None:
+    """Load the teacher weights strictly, failing with the path and keys
+    (:func:`load_model_checkpoint`)."""
+    load_model_checkpoint(teacher, path, 'teacher_ckpt', allow_unsafe)
+
+
+def load_student_checkpoint(student: nn.Module,
+                            path: str,
+                            allow_unsafe: bool = False) -> None:
+    """Initialise the student from a plain host checkpoint (mmpretrain /
+    mmdet / torchreid layout: ImageNet weights of the same model, a student
+    trained alone) or from the ``student.*`` weights of a distillation
+    checkpoint, strictly (:func:`load_model_checkpoint`)."""
+    load_model_checkpoint(student, path, 'student_ckpt', allow_unsafe,
+                          student_prefix=True)
 
 
 def check_state_dict_fits(model: nn.Module, state_dict: dict, source: str,

@@ -247,11 +247,13 @@ def test_rpn_and_box_layouts_match_detectron2():
     (transcribed from anchor_generator.py, rpn.py, box_regression.py)."""
     from mmdet.registry import TASK_UTILS
     from mmdet.utils import register_all_modules
+    from mmengine.registry import DefaultScope
     register_all_modules(init_default_scope=False)
     rpn = Config.fromfile(D2_CONFIG).model.rpn_head
-    gen = TASK_UTILS.build(rpn.anchor_generator)
-    coder = TASK_UTILS.build(
-        Config.fromfile(D2_CONFIG).model.roi_head.bbox_head.bbox_coder)
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        gen = TASK_UTILS.build(rpn.anchor_generator)
+        coder = TASK_UTILS.build(
+            Config.fromfile(D2_CONFIG).model.roi_head.bbox_head.bbox_coder)
 
     # base anchors: same boxes in the same (aspect ratio) order
     for ours, ref in zip(gen.base_anchors, d2_cell_anchors_reference()):

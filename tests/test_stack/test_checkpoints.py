@@ -117,6 +117,11 @@ def test_checkpoint_with_arbitrary_object_is_refused(tmp_path):
     message = str(info.value)
     assert str(path) in message and 'NotAllowed' in message
     assert isinstance(info.value, pickle.UnpicklingError)
+    # it says how to opt in for a trusted file, and never to turn safe
+    # loading off (tests/test_reliability/test_checkpoint_*.py: each entry
+    # point, broken files, the opt-in)
+    assert 'allow_unsafe_checkpoint=True' in message
+    assert 'weights_only=False' not in message
     # and safe loading is still on globally
     with pytest.raises(pickle.UnpicklingError):
         torch.load(path)

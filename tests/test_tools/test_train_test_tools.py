@@ -38,12 +38,15 @@ def test_train_then_test_then_extract_student(tiny_setup):
     ckpt = osp.join(work, 'epoch_2.pth')
     assert osp.isfile(ckpt)
 
-    # the teacher in the distillation checkpoint is the one we gave it
+    # the frozen teacher is not saved (save_teacher=False), only the
+    # checksum of the one we gave it
+    from mmlogitkd.utils.checkpoint import state_dict_sha256
     state = torch.load(ckpt, weights_only=True)['state_dict']
     teacher = torch.load(tiny_setup['teacher_ckpt'],
                          weights_only=True)['state_dict']
-    for k, v in teacher.items():
-        torch.testing.assert_close(state[f'teacher.{k}'], v, msg=k)
+    assert not any(k.startswith('teacher.') for k in state)
+    assert state._metadata['']['teacher_sha256'] == state_dict_sha256(
+        teacher)
 
     out = run([
         sys.executable, 'tools/test.py', tiny_setup['config'], ckpt,
@@ -53,13 +56,20 @@ def test_train_then_test_then_extract_student(tiny_setup):
     metrics = json.load(open(osp.join(work, 'metrics.json')))
     assert 0 <= metrics['accuracy/top1'] <= 100, out
 
-    # --resume continues from the last checkpoint
+    # --resume continues from the last checkpoint (the teacher reloaded
+    # from teacher_ckpt and checked); with save_teacher=True the teacher is
+    # in the checkpoint, and is the one we gave it
     log = run([
         sys.executable, 'tools/train.py', tiny_setup['config'], '--work-dir',
-        work, '--resume', '--cfg-options', 'train_cfg.max_epochs=3'
+        work, '--resume', '--cfg-options', 'train_cfg.max_epochs=3',
+        'model.save_teacher=True'
     ])
     assert 'resumed epoch: 2' in log
     assert osp.isfile(osp.join(work, 'epoch_3.pth'))
+    state = torch.load(osp.join(work, 'epoch_3.pth'),
+                       weights_only=True)['state_dict']
+    for k, v in teacher.items():
+        torch.testing.assert_close(state[f'teacher.{k}'], v, msg=k)
 
     # the student alone, as a plain mmpretrain checkpoint
     student_ckpt = osp.join(work, 'student.pth')
@@ -78,8 +88,9 @@ def test_train_then_test_then_extract_student(tiny_setup):
     for k, v in student.state_dict().items():
         torch.testing.assert_close(v, full[f'student.{k}'], msg=k)
 
-    # tools/test.py scores the same student from either checkpoint, without
-    # the teacher's file (the distiller's teacher is never built)
+    # tools/test.py scores the same student from either checkpoint (here
+    # one holding the teacher too), without the teacher's file (the
+    # distiller's teacher is never built)
     scores = []
     for name, path in (('distill', osp.join(work, 'epoch_3.pth')),
                        ('student', student_ckpt)):

@@ -32,7 +32,7 @@ def test_missing_root_and_ann_file_are_named(tmp_path):
 
 def test_datasets_that_download_are_left_alone(tmp_path):
     (tmp_path / 'meta').mkdir()
-    (tmp_path / 'meta/val.txt').write_text('')
+    (tmp_path / 'meta/val.txt').write_text('a.png 0\n')  # a valid list
     # mmpretrain's CIFAR100 downloads by default ...
     check_data_paths(
         _cfg(dict(type='mmpretrain.CIFAR100', data_root='/nowhere/c'),

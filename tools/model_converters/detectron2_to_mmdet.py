@@ -9,7 +9,8 @@ Example (the paper's detection teacher, 42.0 box AP)::
         --config configs/_base_/models/frcnn_r101_fpn_caffe_d2.py
 
 The ``.pkl`` is read with a restricted unpickler (numpy arrays and plain
-containers only), so converting an untrusted file runs no code from it.
+containers only), so converting an untrusted file runs no code from it;
+``--allow-unsafe-checkpoint`` lifts the restriction for a file you trust.
 With ``--config`` the model of that config is built (no weights are
 downloaded) and the converted state dict must load into it strictly; the
 differences are listed otherwise, and the input normalisation a Detectron2
@@ -28,8 +29,10 @@ except ImportError:  # run from a source checkout without installing
 
 import torch  # noqa: E402
 
+from mmlogitkd.compat import CheckpointError  # noqa: E402
 from mmlogitkd.models.converters.detectron2 import (  # noqa: E402
     ConversionError, convert_detectron2_checkpoint)
+from mmlogitkd.utils.checkpoint import atomic_save  # noqa: E402
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -46,6 +49,11 @@ def parse_args(argv=None):
         help='mmdet model config to check strict loading against, e.g. '
         'configs/_base_/models/frcnn_r101_fpn_caffe_d2.py (or '
         'mmlogitkd::_base_/models/frcnn_r101_fpn_caffe_d2.py)')
+    parser.add_argument(
+        '--allow-unsafe-checkpoint',
+        action='store_true',
+        help='unpickle SRC without the restriction to numpy arrays and '
+        'plain containers; only for a file you trust')
     return parser.parse_args(argv)
 
 
@@ -125,7 +133,8 @@ def check_against_model(model: torch.nn.Module, result: dict) -> list:
 def main(argv=None):
     args = parse_args(argv)
     try:
-        result = convert_detectron2_checkpoint(args.src)
+        result = convert_detectron2_checkpoint(
+            args.src, allow_unsafe=args.allow_unsafe_checkpoint)
         if args.config:
             problems = check_against_model(build_model(args.config), result)
             if problems:
@@ -135,8 +144,8 @@ def main(argv=None):
                 return 1
             result['meta']['config'] = args.config
         os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
-        torch.save(result, args.dst)
-    except (ConversionError, FileNotFoundError) as err:
+        atomic_save(result, args.dst)
+    except (ConversionError, CheckpointError, FileNotFoundError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 1
     meta = result['meta']

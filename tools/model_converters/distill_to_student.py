@@ -9,6 +9,10 @@ of its host library (mmpretrain, mmdet), loadable without mmlogitkd; with
         --config configs/ldrld/frcnn_r101_r18_coco.py
     # -> checkpoints/frcnn_r18_student.pth and checkpoints/frcnn_r18_student.py,
     #    which mmdet's init_detector and tools/test.py load as they are
+
+SRC is read safely (a file that needs Python objects beyond tensors and plain
+types is refused unless ``--allow-unsafe-checkpoint``); it may hold the
+teacher or not (``save_teacher``), only the student is written.
 """
 import argparse
 import os.path as osp
@@ -17,10 +21,11 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 import mmlogitkd  # noqa: E402,F401  (safe loading of mmengine checkpoints)
+from mmlogitkd.compat import CheckpointError  # noqa: E402
 from mmlogitkd.models.converters import distill_to_student  # noqa: E402
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('src', help='distillation checkpoint (.pth)')
     parser.add_argument('dst', help='where to write the student checkpoint')
@@ -28,7 +33,12 @@ def main():
         '--config',
         help='the distillation config of SRC: the student\'s own config is '
         'written to DST with a .py suffix')
-    args = parser.parse_args()
+    parser.add_argument(
+        '--allow-unsafe-checkpoint',
+        action='store_true',
+        help='read SRC without safe loading\'s allow-list; only for a file '
+        'you trust, since unpickling it can run code it names')
+    args = parser.parse_args(argv)
     cfg = None
     if args.config:  # fail on a bad config before writing anything
         from mmengine.config import Config
@@ -37,13 +47,20 @@ def main():
         from mmlogitkd.utils import register_all_modules
         register_all_modules(init_default_scope=False)
         cfg = student_runtime_config(Config.fromfile(args.config))
-    num_keys = distill_to_student(args.src, args.dst)
+    try:
+        num_keys = distill_to_student(
+            args.src, args.dst, allow_unsafe=args.allow_unsafe_checkpoint)
+    except (CheckpointError, FileNotFoundError) as err:
+        # a refused or damaged SRC: the message says which and why
+        print(f'error: {err}', file=sys.stderr)
+        return 1
     print(f'Saved the student ({num_keys} tensors) to {args.dst}')
     if cfg is not None:
         cfg_path = osp.splitext(args.dst)[0] + '.py'
         cfg.dump(cfg_path)
         print(f'Saved its config to {cfg_path}')
+    return 0
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

@@ -24,6 +24,7 @@ except ImportError:  # run from a source checkout without installing
 
 from mmlogitkd.models.backbones.cifar_zoo import (  # noqa: E402
     CIFAR_ZOO, get_classifier_cfg)
+from mmlogitkd.compat import CheckpointError  # noqa: E402
 from mmlogitkd.models.converters.mdistiller import (  # noqa: E402
     ConversionError, convert_mdistiller_checkpoint)
 
@@ -46,10 +47,12 @@ def parse_args(argv=None):
         help='take only the source keys under this prefix and strip it, '
         'e.g. "module.student." for a saved mdistiller distiller')
     parser.add_argument(
-        '--trust-pickle',
+        '--allow-unsafe-checkpoint',
+        '--trust-pickle',  # its former name
+        dest='allow_unsafe_checkpoint',
         action='store_true',
-        help='load with torch.load(weights_only=False); only for files '
-        'you trust')
+        help='read SRC without safe loading\'s allow-list; only for a file '
+        'you trust, since unpickling it can run code it names')
     return parser.parse_args(argv)
 
 
@@ -61,8 +64,8 @@ def main(argv=None):
             args.dst,
             args.arch,
             prefix=args.prefix,
-            trust_pickle=args.trust_pickle)
-    except (ConversionError, FileNotFoundError) as err:
+            trust_pickle=args.allow_unsafe_checkpoint)
+    except (ConversionError, CheckpointError, FileNotFoundError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 1
     meta = result['meta']

@@ -48,6 +48,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 import numpy as np
 import torch
 
+from mmlogitkd.compat import CorruptCheckpointError, UnsafeCheckpointError
 from .mdistiller import ConversionError
 
 #: Bottleneck blocks per stage (res2..res5) of the supported ResNets.
@@ -71,8 +72,15 @@ D2_PIXEL_MEAN = (103.530, 116.280, 123.675)
 D2_PIXEL_STD = (1.0, 1.0, 1.0)
 
 
-class UnsafePickleError(ConversionError):
-    """A pickle asks for a global the restricted unpickler refuses."""
+class UnsafePickleError(ConversionError, UnsafeCheckpointError):
+    """A pickle asks for a global the restricted unpickler refuses (an
+    :class:`~mmlogitkd.compat.UnsafeCheckpointError`, as for every other
+    checkpoint the toolkit refuses)."""
+
+
+class NotAPickleError(ConversionError, CorruptCheckpointError):
+    """A ``.pkl`` is no pickle, or a truncated one (a
+    :class:`~mmlogitkd.compat.CorruptCheckpointError`)."""
 
 
 def _numpy_attr(*paths: str) -> Callable[[], Any]:
@@ -156,11 +164,16 @@ class _RestrictedUnpickler(pickle.Unpickler):
             'file?); a Detectron2 model-zoo .pkl has none.')
 
 
-def load_detectron2_pkl(path: str) -> dict:
+def load_detectron2_pkl(path: str, allow_unsafe: bool = False) -> dict:
     """Load a Detectron2 model-zoo ``.pkl`` without running code from it.
+
+    :func:`mmlogitkd.utils.checkpoint.load_checkpoint_file` with
+    ``fmt='detectron2'`` is the entry point the tools use.
 
     Args:
         path (str): The ``.pkl`` file (e.g. ``model_final_f6e8b1.pkl``).
+        allow_unsafe (bool): Unpickle without the restriction, for a file
+            the caller trusts. Defaults to False.
 
     Returns:
         dict: The pickled dict, ``{'model': {name: ndarray}, '__author__':
@@ -170,14 +183,17 @@ def load_detectron2_pkl(path: str) -> dict:
         UnsafePickleError: If the pickle names any global besides numpy
             arrays / dtypes / scalars and ``OrderedDict``; the message names
             the file and the global.
-        ConversionError: If the file is no pickle, is truncated, or is not
-            in Detectron2's model-zoo format.
+        NotAPickleError: If the file is no pickle or is truncated.
+        ConversionError: If it is not in Detectron2's model-zoo format.
         FileNotFoundError: If ``path`` does not exist.
     """
     path = str(path)
     try:
         with open(path, 'rb') as f:
-            obj = _RestrictedUnpickler(f, path).load()
+            if allow_unsafe:
+                obj = pickle.Unpickler(f, encoding='latin1').load()
+            else:
+                obj = _RestrictedUnpickler(f, path).load()
     except (ConversionError, OSError):
         raise
     except Exception as err:  # UnpicklingError, EOFError, ValueError, ...
@@ -185,7 +201,7 @@ def load_detectron2_pkl(path: str) -> dict:
         if zipfile.is_zipfile(path):
             hint = (' It is a zip archive, as torch.save writes: convert '
                     'Detectron2 model-zoo .pkl files only.')
-        raise ConversionError(
+        raise NotAPickleError(
             f'{path} is not a Detectron2 checkpoint or is truncated '
             f'({osp.getsize(path)} bytes): unpickling failed with '
             f'{type(err).__name__}: {err}.{hint}') from err
@@ -501,15 +517,27 @@ def detectron2_to_mmdet(d2_state: Mapping) -> 'OrderedDict[str, torch.Tensor]':
     return converted
 
 
-def convert_detectron2_checkpoint(src: str, dst: Optional[str] = None) -> dict:
+def convert_detectron2_checkpoint(src: str,
+                                  dst: Optional[str] = None,
+                                  allow_unsafe: bool = False) -> dict:
     """Load ``src`` safely, convert it, and ``torch.save`` it to ``dst``.
+
+    ``allow_unsafe=True`` unpickles without restriction, for a file the
+    caller trusts.
 
     Returns:
         dict: ``{'state_dict': OrderedDict, 'meta': dict}``, also what is
         written to ``dst`` when given. ``meta`` records the source, its
         ``__author__`` and :func:`inspect_detectron2_state`.
     """
-    ckpt = load_detectron2_pkl(src)
+    from mmlogitkd.utils.checkpoint import load_checkpoint_file
+    ckpt = load_checkpoint_file(
+        src,
+        fmt='detectron2',
+        allow_unsafe=allow_unsafe,
+        what='Detectron2 checkpoint',
+        opt_in='pass --allow-unsafe-checkpoint to '
+        'tools/model_converters/detectron2_to_mmdet.py')
     state_dict = detectron2_to_mmdet(ckpt['model'])
     meta = dict(
         converted_from='detectron2',

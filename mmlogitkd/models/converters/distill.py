@@ -23,19 +23,28 @@ def student_state_dict(state_dict: dict, source: str = 'checkpoint') -> dict:
     return student
 
 
-def distill_to_student(src: str, dst: str) -> int:
+def distill_to_student(src: str, dst: str, allow_unsafe: bool = False) -> int:
     """Write the student of distillation checkpoint ``src`` to ``dst``.
 
     The result is ``{'state_dict': ..., 'meta': ...}``, what mmpretrain and
-    mmdet load with ``load_checkpoint`` / ``tools/test.py``. The teacher,
-    the optimizer and the message hub are dropped.
+    mmdet load with ``load_checkpoint`` / ``tools/test.py``. The teacher (if
+    it was saved), the optimizer and the message hub are dropped.
+
+    ``src`` is read safely (:func:`mmlogitkd.utils.checkpoint.
+    load_checkpoint_file`) unless ``allow_unsafe`` says it is trusted.
 
     Returns:
         int: Number of tensors written.
     """
+    from mmlogitkd.utils.checkpoint import load_checkpoint_file
     if not osp.isfile(src):
         raise FileNotFoundError(f'{src} does not exist')
-    checkpoint = torch.load(src, map_location='cpu', weights_only=True)
+    checkpoint = load_checkpoint_file(
+        src,
+        allow_unsafe=allow_unsafe,
+        what='distillation checkpoint',
+        opt_in='pass --allow-unsafe-checkpoint to '
+        'tools/model_converters/distill_to_student.py')
     student = student_state_dict(extract_state_dict(checkpoint), source=src)
     meta = dict(checkpoint.get('meta', {}) or {})
     meta = {

@@ -250,24 +250,24 @@ def convert_mdistiller_state_dict(state_dict: Mapping[str, torch.Tensor],
 
 
 def load_checkpoint_file(path: str, trust_pickle: bool = False) -> Any:
-    """``torch.load`` on CPU, safely (``weights_only``) unless trusted.
+    """Read a RepDistiller / mdistiller checkpoint through the toolkit's one
+    loading function (:func:`mmlogitkd.utils.checkpoint.load_checkpoint_file`
+    ): safely, with ``argparse.Namespace`` (the ``opt`` some RepDistiller
+    checkpoints keep) allowed too, unless ``trust_pickle`` (the tool's
+    ``--allow-unsafe-checkpoint``) says the file is trusted.
 
-    ``argparse.Namespace`` (the ``opt`` some RepDistiller checkpoints keep)
-    is allowed in safe mode.
+    Raises:
+        UnsafeCheckpointError: The file needs other Python objects.
+        CorruptCheckpointError: The file is no checkpoint or is truncated.
     """
-    if trust_pickle:
-        return torch.load(path, map_location='cpu', weights_only=False)
-    try:
-        with torch.serialization.safe_globals([argparse.Namespace]):
-            return torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as err:  # UnpicklingError and friends
-        if 'weights_only' not in str(err) and 'Weights only' not in str(err):
-            raise
-        raise ConversionError(
-            f'{path} holds Python objects that safe loading '
-            '(torch.load(weights_only=True)) refuses. If you trust the file, '
-            'convert it with --trust-pickle. Original error: ' +
-            str(err).splitlines()[0]) from err
+    from mmlogitkd.utils.checkpoint import load_checkpoint_file as load
+    return load(
+        path,
+        allow_unsafe=trust_pickle,
+        safe_globals=[argparse.Namespace],
+        what='source checkpoint',
+        opt_in='pass --allow-unsafe-checkpoint (formerly --trust-pickle) to '
+        'tools/model_converters/mdistiller_to_mmlogitkd.py')
 
 
 def _scalar(value: Any) -> Any:
