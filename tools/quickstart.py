@@ -17,6 +17,13 @@ then prints a table of test top-1 accuracy per run, writes it to
     python tools/quickstart.py                      # everything (~2-3 min)
     python tools/quickstart.py --methods kd,dkd     # some methods only
     python tools/quickstart.py --epochs 1           # smoke test
+    python tools/quickstart.py --task det           # detection (~15 min)
+
+``--task det`` does the same for detection: a COCO-format set of the same
+digits pasted on 128x128 canvases (written once to ``<work-dir>/data``),
+Faster R-CNN FPN teacher and student of ``configs/quickstart_det/``, and the
+student distilled with KD, DKD, LDRLD and SD-DKD (GL-DKD) on its RoIs; the
+table gives ``CocoMetric``'s bbox AP and AP50 on the val images.
 
 Exits non-zero, showing the failing command and the end of its log, when a
 run fails.
@@ -30,6 +37,7 @@ import re
 import subprocess
 import sys
 import time
+from typing import Optional
 from collections import OrderedDict, deque
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -40,6 +48,16 @@ TRAIN = osp.join(ROOT, 'tools', 'train.py')
 TEACHER = ('teacher', 'teacher.py', 'teacher alone (ResNet8x4)', 'teacher')
 STUDENT = ('student', 'student.py', 'student alone (narrow ResNet8)',
            'student')
+DET_TEACHER = ('teacher', 'teacher.py', 'teacher alone (Faster R-CNN R-18 FPN)',
+               'teacher')
+DET_STUDENT = ('student', 'student.py',
+               'student alone (narrow Faster R-CNN FPN)', 'student')
+DET_METHODS = OrderedDict([
+    ('kd', ('kd.py', 'KD', 'KD')),
+    ('dkd', ('dkd.py', 'DKD', 'DKD')),
+    ('ldrld', ('ldrld.py', 'LDRLD', 'LDRLD')),
+    ('sdd', ('sdd.py', 'SD-DKD (GL-DKD, 5 RoI views)', 'SD-DKD')),
+])
 METHODS = OrderedDict([
     ('kd', ('kd.py', 'KD', 'KD')),
     ('dkd', ('dkd.py', 'DKD', 'DKD')),
@@ -48,11 +66,35 @@ METHODS = OrderedDict([
     ('ls', ('ls.py', 'KD + logit standardization (LS)', 'LS')),
     ('rank', ('rank.py', 'logit rank alignment', 'Rank')),
 ])
+
+class Task:
+    """What differs between the classification and detection quick starts:
+    configs, runs, the metric read from the runner's scalars (``scale``
+    turns it into %), and how the schedule is shortened."""
+
+    def __init__(self, name, config_dir, teacher, student, methods, metric,
+                 metric_label, scale=1., extra_metric=None, by_iter=False):
+        self.name = name
+        self.config_dir = osp.join(ROOT, 'configs', config_dir)
+        self.teacher, self.student, self.methods = teacher, student, methods
+        self.metric, self.metric_label, self.scale = metric, metric_label, scale
+        self.extra_metric = extra_metric
+        self.by_iter = by_iter
+
+
+TASKS = {
+    'cls': Task('cls', 'quickstart', TEACHER, STUDENT, METHODS,
+                'accuracy/top1', 'test top-1 (%)'),
+    'det': Task('det', 'quickstart_det', DET_TEACHER, DET_STUDENT,
+                DET_METHODS, 'coco/bbox_mAP', 'val bbox AP (%)', scale=100.,
+                extra_metric='coco/bbox_mAP_50', by_iter=True),
+}
+TASK = TASKS['cls']
 # The teacher's cache key ignores config entries that cannot change it.
 _NOT_TEACHER_KEYS = ('work_dir', 'launcher')
 _TIMESTAMP = re.compile(r'^\d{8}_\d{6}$')
 _LOG_PREFIX = re.compile(r'^\d\d/\d\d \d\d:\d\d:\d\d - mmengine - \w+ - ')
-_TRAIN_EPOCH = re.compile(r'Epoch\(train\)\s*\[(\d+)\]')
+_TRAIN_EPOCH = re.compile(r'(?:Epoch|Iter)\(train\)\s*\[\s*(\d+)')
 
 
 class RunFailed(RuntimeError):
@@ -64,15 +106,23 @@ def parse_args(argv=None):
         description='Train a teacher, a student and distilled students on '
         "scikit-learn's digits and compare their test accuracy.")
     parser.add_argument(
+        '--task',
+        choices=sorted(TASKS),
+        default='cls',
+        help='cls: classification on the digits (default); det: detection '
+        'on the digits pasted on canvases')
+    parser.add_argument(
         '--work-dir',
-        default='work_dirs/quickstart',
-        help='where runs, results.md and quickstart.png go '
-        '(default: %(default)s)')
+        help='where runs, results.md and quickstart.png go (default: '
+        'work_dirs/quickstart, or work_dirs/quickstart_det for --task det)')
+    parser.add_argument(
+        '--iters',
+        type=int,
+        help='--task det: override the number of iterations of every run')
     parser.add_argument(
         '--methods',
-        default=','.join(METHODS),
-        help='comma-separated distillation methods to run, from '
-        f'{",".join(METHODS)} (default: all)')
+        help='comma-separated distillation methods to run (default: all '
+        f'of the task: {",".join(METHODS)} / {",".join(DET_METHODS)})')
     parser.add_argument(
         '--epochs',
         type=int,
@@ -92,15 +142,26 @@ def parse_args(argv=None):
         action='store_true',
         help="stream the runners' whole logs, not only their epoch lines")
     args = parser.parse_args(argv)
-    methods = [m.strip().lower() for m in args.methods.split(',') if m.strip()]
-    unknown = [m for m in methods if m not in METHODS]
+    global TASK
+    TASK = TASKS[args.task]
+    known = TASK.methods
+    methods = [
+        m.strip().lower() for m in (args.methods or ','.join(known)).split(',')
+        if m.strip()
+    ]
+    unknown = [m for m in methods if m not in known]
     if unknown:
         parser.error(f'unknown method(s) {", ".join(unknown)}; choose from '
-                     f'{", ".join(METHODS)}')
+                     f'{", ".join(known)}')
     args.methods = list(OrderedDict.fromkeys(methods))
     if args.epochs is not None and args.epochs < 1:
         parser.error('--epochs must be >= 1')
-    args.work_dir = osp.abspath(args.work_dir)
+    if args.iters is not None and (args.iters < 1 or not TASK.by_iter):
+        parser.error('--iters (>= 1) is for --task det')
+    if args.epochs is not None and TASK.by_iter:
+        parser.error('--task det counts iterations: use --iters')
+    args.work_dir = osp.abspath(args.work_dir or
+                                f'work_dirs/{osp.basename(TASK.config_dir)}')
     return args
 
 
@@ -110,6 +171,20 @@ def common_options(args):
     opts = []
     if args.epochs is not None:
         opts.append(f'train_cfg.max_epochs={args.epochs}')
+    if args.iters is not None:
+        opts += [
+            f'train_cfg.max_iters={args.iters}',
+            f'train_cfg.val_interval={args.iters}',
+            f'default_hooks.checkpoint.interval={args.iters}'
+        ]
+    if TASK.name == 'det':
+        data = osp.join(args.work_dir, 'data') + '/'
+        ann = data + 'annotations/instances_val2017.json'
+        opts += [f'{loader}.dataset.data_root={data}'
+                 for loader in ('train_dataloader', 'val_dataloader',
+                                'test_dataloader')]
+        opts += [f'{ev}.ann_file={ann}'
+                 for ev in ('val_evaluator', 'test_evaluator')]
     if args.seed is not None:
         opts.append(f'randomness.seed={args.seed}')
     return opts
@@ -119,7 +194,7 @@ def teacher_cache_key(args) -> str:
     """Hash of the teacher's fully resolved config (bases included) with the
     overrides of this invocation."""
     from mmengine.config import Config
-    cfg = Config.fromfile(osp.join(CONFIG_DIR, TEACHER[1]))
+    cfg = Config.fromfile(osp.join(TASK.config_dir, TASK.teacher[1]))
     overrides = dict(opt.split('=', 1) for opt in common_options(args))
     content = {
         k: v
@@ -160,9 +235,11 @@ def timestamp_dirs(work_dir: str) -> set:
     }
 
 
-def read_top1(work_dir: str, before: set) -> float:
-    """Last ``accuracy/top1`` of the run that made a new timestamp folder in
-    ``work_dir`` (``<timestamp>/vis_data/scalars.json``)."""
+def read_top1(work_dir: str, before: set, key: Optional[str] = None) -> float:
+    """Last value of the task's metric (``accuracy/top1``, or ``key``) of the
+    run that made a new timestamp folder in ``work_dir``
+    (``<timestamp>/vis_data/scalars.json``), in %."""
+    key = key or TASK.metric
     new = sorted(timestamp_dirs(work_dir) - before)
     if not new:
         raise RunFailed(f'the run wrote no log folder in {work_dir}')
@@ -175,10 +252,10 @@ def read_top1(work_dir: str, before: set) -> float:
                 if not line:
                     continue
                 record = json.loads(line)
-                if 'accuracy/top1' in record:
-                    top1 = float(record['accuracy/top1'])
+                if key in record:
+                    top1 = float(record[key]) * TASK.scale
     if top1 is None:
-        raise RunFailed(f'no accuracy/top1 in {path}')
+        raise RunFailed(f'no {key} in {path}')
     return top1
 
 
@@ -189,6 +266,8 @@ def show_line(line: str, verbose: bool, max_epochs: int) -> bool:
     if 'Epoch(val)' in line:
         return True
     m = _TRAIN_EPOCH.search(line)
+    if m and TASK.by_iter:
+        return True  # a line every logger interval
     if m:
         epoch = int(m.group(1))
         step = max(1, max_epochs // 4)
@@ -232,18 +311,24 @@ def train(name: str, config: str, work_dir: str, options, args,
             f'run "{name}" failed with exit code {code}.\n'
             f'Command: {" ".join(cmd)}\nFull log: {log_path}\n'
             'Last lines of its log:\n' + '\n'.join(tail))
-    return read_top1(work_dir, before)
+    extra = read_top1(work_dir, before,
+                      TASK.extra_metric) if TASK.extra_metric else None
+    return read_top1(work_dir, before), extra
 
 
 def config_epochs(config: str, args) -> int:
+    """The run's length in epochs (iterations for an iteration loop)."""
     if args.epochs is not None:
         return args.epochs
+    if args.iters is not None:
+        return args.iters
     from mmengine.config import Config
-    return int(Config.fromfile(config).train_cfg.max_epochs)
+    train_cfg = Config.fromfile(config).train_cfg
+    return int(train_cfg.get('max_epochs') or train_cfg.get('max_iters'))
 
 
-def save_teacher(teacher_dir: str, key: str, top1: float,
-                 seconds: float) -> str:
+def save_teacher(teacher_dir: str, key: str, top1: float, seconds: float,
+                 ap50: Optional[float] = None) -> str:
     """Copy the teacher's final weights to ``teacher.pth`` (weights only,
     loadable with ``weights_only=True``) and record the cache key."""
     import torch
@@ -260,12 +345,15 @@ def save_teacher(teacher_dir: str, key: str, top1: float,
     torch.save(
         dict(
             state_dict=state_dict,
-            meta=dict(config='configs/quickstart/teacher.py', top1=top1)),
+            meta=dict(config=osp.relpath(
+                osp.join(TASK.config_dir, TASK.teacher[1]), ROOT),
+                      top1=top1)),
         tmp)
     os.replace(tmp, ckpt_path)
     with open(osp.join(teacher_dir, 'teacher.json'), 'w') as f:
         json.dump(
-            dict(key=key, top1=top1, seconds=seconds, source=last),
+            dict(key=key, top1=top1, ap50=ap50, seconds=seconds,
+                 source=last),
             f,
             indent=2)
     return ckpt_path
@@ -273,9 +361,11 @@ def save_teacher(teacher_dir: str, key: str, top1: float,
 
 # ----------------------------------------------------------------- report
 def markdown_table(rows, student_top1) -> str:
+    extra = ' AP50 (%) |' if TASK.extra_metric else ''
     lines = [
-        '| run | method | test top-1 (%) | vs student alone | time (s) |',
-        '|---|---|---:|---:|---:|',
+        f'| run | method | {TASK.metric_label} |{extra} vs student alone '
+        '| time (s) |',
+        '|---|---|---:|' + ('---:|' if extra else '') + '---:|---:|',
     ]
     for row in rows:
         if row['name'] == 'teacher' or student_top1 is None:
@@ -285,8 +375,9 @@ def markdown_table(rows, student_top1) -> str:
         secs = f'{row["seconds"]:.1f}'
         if row.get('cached'):
             secs = f'cached ({row["seconds"]:.1f})'
+        ap50 = f' {row["ap50"]:.2f} |' if extra else ''
         lines.append(f'| {row["name"]} | {row["label"]} | '
-                     f'{row["top1"]:.2f} | {delta} | {secs} |')
+                     f'{row["top1"]:.2f} |{ap50} {delta} | {secs} |')
     return '\n'.join(lines)
 
 
@@ -324,9 +415,11 @@ def plot(rows, student_top1, path: str) -> None:
             fontsize=8)
     ax.set_xlim(-0.6, len(rows) + 0.3)
     ax.set_ylim(max(0., min(values) - 8.), max(values) + 4.)
-    ax.set_ylabel('test top-1 accuracy (%)')
+    ax.set_ylabel(TASK.metric_label)
     ax.set_title("Logit distillation on scikit-learn's digits: "
-                 '200 training images, 898 test images')
+                 + ('Faster R-CNN FPN, 1,000 training canvases'
+                    if TASK.name == 'det' else
+                    '200 training images, 898 test images'))
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -334,13 +427,21 @@ def plot(rows, student_top1, path: str) -> None:
 
 def write_results(path, table, argv, total_seconds):
     command = ' '.join(['python tools/quickstart.py'] + list(argv))
+    if TASK.name == 'det':
+        data = ("Data: scikit-learn's handwritten digits pasted, 1-4 per "
+                'image at 16-48 px, on 128x128 canvases (COCO format): 1,000 '
+                'training and 200 val images from disjoint halves of the '
+                'digits. Teacher and student: Faster R-CNN FPN of '
+                '`configs/quickstart_det/models/`. Every run goes through '
+                '`tools/train.py` with `configs/quickstart_det/<run>.py`.')
+    else:
+        data = ("Data: scikit-learn's handwritten digits (8x8 resized to "
+                '16x16), 20 training images per class, 898 test images. '
+                'Teacher: ResNet8x4 (1.2 M parameters); student: ResNet8 at '
+                '3/16 width (3 k parameters). Every run goes through '
+                '`tools/train.py` with `configs/quickstart/<run>.py`.')
     text = [
-        '# mmlogitkd quick start: results', '',
-        "Data: scikit-learn's handwritten digits (8x8 resized to 16x16), "
-        '20 training images per class, 898 test images. Teacher: ResNet8x4 '
-        '(1.2 M parameters); student: ResNet8 at 3/16 width (3 k '
-        'parameters). Every run goes through `tools/train.py` with '
-        '`configs/quickstart/<run>.py`.', '', table, '',
+        '# mmlogitkd quick start: results', '', data, '', table, '',
         f'Total time: {total_seconds:.0f} s. Command: `{command}`.', ''
     ]
     with open(path, 'w') as f:
@@ -352,16 +453,22 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     start = time.time()
     os.makedirs(args.work_dir, exist_ok=True)
-    runs = [TEACHER, STUDENT] + [(m, ) + METHODS[m] for m in args.methods]
+    runs = [TASK.teacher, TASK.student] + [
+        (m, ) + TASK.methods[m] for m in args.methods
+    ]
     total = len(runs)
     print(f'mmlogitkd quick start: {total} runs into {args.work_dir}',
           flush=True)
     rows = []
     teacher_dir = osp.join(args.work_dir, 'teacher')
     teacher_ckpt = osp.join(teacher_dir, 'teacher.pth')
+    if TASK.name == 'det':
+        from mmlogitkd.datasets.digits_coco import make_digits_coco
+        print('making the COCO-format digits (once) ...', flush=True)
+        make_digits_coco(osp.join(args.work_dir, 'data'))
     try:
         for i, (name, config_file, label, short) in enumerate(runs, 1):
-            config = osp.join(CONFIG_DIR, config_file)
+            config = osp.join(TASK.config_dir, config_file)
             work_dir = osp.join(args.work_dir, name)
             tic = time.time()
             if name == 'teacher':
@@ -375,34 +482,36 @@ def main(argv=None) -> int:
                             label=label,
                             short=short,
                             top1=float(meta['top1']),
+                            ap50=meta.get('ap50'),
                             seconds=float(meta.get('seconds', 0.)),
                             cached=True))
                     print(
                         f'[{i}/{total}] teacher: cached {teacher_ckpt} '
-                        f'(top-1 {meta["top1"]:.2f}%)',
+                        f'({TASK.metric_label} {meta["top1"]:.2f})',
                         flush=True)
                     continue
             print(
                 f'[{i}/{total}] {name}: training {label} '
-                f'(configs/quickstart/{config_file}) ...',
+                f'(configs/{osp.basename(TASK.config_dir)}/{config_file}) ...',
                 flush=True)
             options = common_options(args)
             if name not in ('teacher', 'student'):
                 options.append(f'model.teacher_ckpt={teacher_ckpt}')
-            top1 = train(name, config, work_dir, options, args,
-                         config_epochs(config, args))
+            top1, ap50 = train(name, config, work_dir, options, args,
+                               config_epochs(config, args))
             seconds = time.time() - tic
             if name == 'teacher':
-                save_teacher(teacher_dir, key, top1, seconds)
+                save_teacher(teacher_dir, key, top1, seconds, ap50)
             rows.append(
                 dict(
                     name=name,
                     label=label,
                     short=short,
                     top1=top1,
+                    ap50=ap50,
                     seconds=seconds))
             print(
-                f'[{i}/{total}] {name}: test top-1 {top1:.2f}% in '
+                f'[{i}/{total}] {name}: {TASK.metric_label} {top1:.2f} in '
                 f'{seconds:.1f} s (elapsed {time.time() - start:.0f} s)',
                 flush=True)
     except RunFailed as e:

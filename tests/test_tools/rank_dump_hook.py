@@ -16,5 +16,8 @@ class RankDumpHook(Hook):
     def after_train(self, runner):
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
-        params = {k: v.detach().cpu() for k, v in model.named_parameters()}
+        params = {
+            k: v.detach().cpu()
+            for k, v in model.named_parameters() if k.startswith('student.')
+        }
         torch.save(params, osp.join(runner.work_dir, f'rank{get_rank()}.pth'))

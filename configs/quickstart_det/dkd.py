@@ -1,0 +1,7 @@
+# DKD on the student's RoIs, the official detection setting: alpha 1,
+# beta 0.25, T 1 (as configs/dkd/frcnn_*).
+_base_ = './_distill_.py'
+
+model = dict(
+    distill_losses=dict(
+        dkd=dict(type='DKDLoss', alpha=1.0, beta=0.25, temperature=1.0)))

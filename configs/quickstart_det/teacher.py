@@ -1,0 +1,6 @@
+# The detection quick start's teacher trained alone (Faster R-CNN R-18 FPN).
+#   python tools/dataset_converters/make_digits_coco.py \
+#       work_dirs/quickstart_det/data
+#   python tools/train.py configs/quickstart_det/teacher.py \
+#       --work-dir work_dirs/qdet_teacher
+_base_ = ['./_base_.py', './models/teacher.py']
