@@ -135,3 +135,26 @@ def test_quickstart_sh_runs_the_tool():
     sh = open(osp.join(ROOT, 'tools', 'quickstart.sh')).read()
     assert 'tools/install.sh' in sh and 'tools/quickstart.py' in sh
     assert os.access(osp.join(ROOT, 'tools', 'quickstart.sh'), os.X_OK)
+
+
+def test_det_task_runs_its_own_configs_and_data(tool, tmp_path):
+    args = tool.parse_args(['--task', 'det', '--work-dir', str(tmp_path),
+                            '--iters', '3'])
+    assert tool.TASK.name == 'det'
+    assert args.methods == list(tool.DET_METHODS)
+    for _, (config, _, _) in tool.DET_METHODS.items():
+        assert osp.isfile(osp.join(ROOT, 'configs', 'quickstart_det', config))
+    opts = dict(o.split('=', 1) for o in tool.common_options(args))
+    data = osp.join(str(tmp_path), 'data') + '/'
+    assert opts['train_dataloader.dataset.data_root'] == data
+    assert opts['val_evaluator.ann_file'] == (
+        data + 'annotations/instances_val2017.json')
+    assert opts['train_cfg.max_iters'] == '3'
+    # COCO AP comes as a fraction: the table shows %
+    assert tool.TASK.metric == 'coco/bbox_mAP' and tool.TASK.scale == 100.
+    with pytest.raises(SystemExit):
+        tool.parse_args(['--task', 'det', '--epochs', '2'])
+    with pytest.raises(SystemExit):
+        tool.parse_args(['--task', 'det', '--methods', 'rank'])
+    tool.parse_args([])  # back to classification for the other tests
+    assert tool.TASK.name == 'cls'
