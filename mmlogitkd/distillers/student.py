@@ -101,6 +101,7 @@ def student_runtime_config(cfg: Config) -> Config:
     out.model = model
     optim_wrapper = out.get('optim_wrapper')
     if isinstance(optim_wrapper, dict) and optim_wrapper.get(
-            'constructor') == 'DistillOptimWrapperConstructor':
+            'constructor') in ('DistillOptimWrapperConstructor',
+                              'mmlogitkd.DistillOptimWrapperConstructor'):
         optim_wrapper.pop('constructor')  # ours; the default fits a student
     return out
