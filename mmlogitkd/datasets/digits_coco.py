@@ -101,9 +101,11 @@ class _DigitStream:
 
 def _render_split(images: np.ndarray, labels: np.ndarray, pool: np.ndarray,
                   split_id: int, num_images: int, empty_images: int,
-                  cfg: dict) -> Tuple[List[np.ndarray], dict]:
-    """Draw the images of one split and their COCO dict (without files)."""
+                  cfg: dict, img_dir: str) -> dict:
+    """Draw and write the images of one split; return its COCO dict."""
     import cv2
+    params = ([cv2.IMWRITE_PNG_COMPRESSION, 6] if cfg['img_ext'] == 'png'
+              else [cv2.IMWRITE_JPEG_QUALITY, 95])
     h, w = cfg['canvas']
     # Layout (positions, sizes, digits, colours) and texture use separate
     # streams: the layout is then the same whatever the background, which
@@ -111,7 +113,7 @@ def _render_split(images: np.ndarray, labels: np.ndarray, pool: np.ndarray,
     layout_rng = np.random.default_rng([cfg['seed'], split_id, 0])
     texture_rng = np.random.default_rng([cfg['seed'], split_id, 1])
     stream = _DigitStream(pool, layout_rng)
-    imgs, coco_images, coco_anns = [], [], []
+    coco_images, coco_anns = [], []
     for img_id in range(1, num_images + empty_images + 1):
         bg, ink = _random_colors(layout_rng, cfg['random_color'],
                                  cfg['min_contrast'])
@@ -141,6 +143,7 @@ def _render_split(images: np.ndarray, labels: np.ndarray, pool: np.ndarray,
                     break
             if rect is None:  # the canvas is full: fewer digits here
                 continue
+            x, y = rect[:2]
             # Ink opacity: the 8x8 digit (0..16) bilinearly upscaled.
             alpha = cv2.resize(
                 images[digit].astype(np.float32) / 16., (size, size),
@@ -168,13 +171,13 @@ def _render_split(images: np.ndarray, labels: np.ndarray, pool: np.ndarray,
                     # the source sample of sklearn's load_digits() (extra
                     # field, ignored by pycocotools and mmdet)
                     digit_index=digit))
-        imgs.append(np.clip(np.rint(img), 0, 255).astype(np.uint8))
+        file_name = f'{img_id:06d}.{cfg["img_ext"]}'
+        # cv2 writes BGR; the colours are drawn as RGB
+        img = np.clip(np.rint(img), 0, 255).astype(np.uint8)[..., ::-1]
+        if not cv2.imwrite(osp.join(img_dir, file_name), img, params):
+            raise OSError(f'could not write {file_name} in {img_dir}')
         coco_images.append(
-            dict(
-                id=img_id,
-                file_name=f'{img_id:06d}.{cfg["img_ext"]}',
-                height=h,
-                width=w))
+            dict(id=img_id, file_name=file_name, height=h, width=w))
     coco = dict(
         info=dict(
             description='scikit-learn handwritten digits pasted on '
@@ -187,7 +190,7 @@ def _render_split(images: np.ndarray, labels: np.ndarray, pool: np.ndarray,
             dict(id=i + 1, name=name, supercategory='digit')
             for i, name in enumerate(DIGITS_CLASSES)
         ])
-    return imgs, coco
+    return coco
 
 
 def _outputs(root: str, meta: Optional[dict], generated: bool) -> dict:
@@ -208,7 +211,7 @@ def make_digits_coco(root: str,
                      num_train: int = 1000,
                      num_val: int = 200,
                      canvas: Tuple[int, int] = (128, 128),
-                     digits_per_image: Tuple[int, int] = (1, 4),
+                     digits_per_image: Tuple[int, int] = (2, 6),
                      digit_size: Tuple[int, int] = (16, 48),
                      seed: int = 0,
                      empty_images: int = 0,
@@ -256,7 +259,7 @@ def make_digits_coco(root: str,
         canvas (tuple[int, int]): Image ``(height, width)``.
             Defaults to (128, 128).
         digits_per_image (int | tuple[int, int]): Range of the number of
-            digits drawn per image (inclusive). Defaults to (1, 4).
+            digits drawn per image (inclusive). Defaults to (2, 6).
         digit_size (int | tuple[int, int]): Range of the side of the pasted
             square, in pixels (inclusive). Defaults to (16, 48).
         seed (int): Seed of the layout, colours and texture. Defaults to 0.
@@ -360,26 +363,16 @@ def make_digits_coco(root: str,
         if osp.isfile(out['ann_file'][split]):
             os.remove(out['ann_file'][split])
 
-    import cv2
     images, labels = load_digits_arrays()
     train_pool, val_pool = stratified_split(labels, 0.5, cfg['split_seed'])
     os.makedirs(osp.join(root, 'annotations'), exist_ok=True)
     stats = {}
     for split_id, (split, pool, num) in enumerate(
             zip(SPLITS, (train_pool, val_pool), (num_train, num_val))):
-        imgs, coco = _render_split(images, labels, pool, split_id, num,
-                                   cfg['empty_images'], cfg)
         img_dir = out['img_dir'][split]
         os.makedirs(img_dir, exist_ok=True)
-        params = ([cv2.IMWRITE_PNG_COMPRESSION, 6] if img_ext == 'png' else
-                  [cv2.IMWRITE_JPEG_QUALITY, 95])
-        for img, info in zip(imgs, coco['images']):
-            # cv2 writes BGR; the colours are drawn as RGB
-            if not cv2.imwrite(
-                    osp.join(img_dir, info['file_name']), img[..., ::-1],
-                    params):
-                raise OSError(f'could not write {info["file_name"]} in '
-                              f'{img_dir}')
+        coco = _render_split(images, labels, pool, split_id, num,
+                             cfg['empty_images'], cfg, img_dir)
         with open(out['ann_file'][split], 'w') as f:
             json.dump(coco, f)
         stats[split] = dict(

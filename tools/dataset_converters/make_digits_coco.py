@@ -44,7 +44,7 @@ def main(argv=None):
         '--digits-per-image',
         type=int,
         nargs=2,
-        default=(1, 4),
+        default=(2, 6),
         metavar=('MIN', 'MAX'),
         help='range of the number of digits per image')
     parser.add_argument(
