@@ -38,6 +38,11 @@ class LDRLDLoss(BaseLogitLoss):
             Defaults to 0.05.
         topk_from (str): Take the top-k classes from the ``'student'``
             (official, default) or the ``'teacher'`` logits.
+        pair_weighting (str): ``'adw'`` (default): each pair term weighted
+            by its Adaptive Decay Weight; ``'uniform'``: every pair term
+            weighted 1, the "without ADW" ablation of the paper (main
+            Tab. 5, suppl. sec. 3.2). The group term and the
+            ``C(k, 2) + 1`` divisor are the same in both.
     """
 
     def __init__(self,
@@ -47,6 +52,7 @@ class LDRLDLoss(BaseLogitLoss):
                  temperature: float = 4.0,
                  gamma: float = 0.05,
                  topk_from: str = 'student',
+                 pair_weighting: str = 'adw',
                  **kwargs) -> None:
         super().__init__(**kwargs)
         if int(k) != k or k < 1:
@@ -56,16 +62,22 @@ class LDRLDLoss(BaseLogitLoss):
         if topk_from not in ('student', 'teacher'):
             raise ValueError("topk_from must be 'student' or 'teacher', got "
                              f'{topk_from!r}')
+        if pair_weighting not in ('adw', 'uniform'):
+            raise ValueError("pair_weighting must be 'adw' or 'uniform', got "
+                             f'{pair_weighting!r}')
         self.alpha = float(alpha)
         self.beta = float(beta)
         self.k = int(k)
         self.temperature = float(temperature)
         self.gamma = float(gamma)
         self.topk_from = topk_from
+        self.pair_weighting = pair_weighting
         # float64, cast per call: float32 weights would cost float64 inputs
         # ~1e-8 relative accuracy
         pair_weight, incidence = ldrld_pair_weights(
             self.k, self.gamma, dtype=torch.float64)
+        if pair_weighting == 'uniform':
+            pair_weight = torch.ones_like(pair_weight)
         # not persistent: derived from (k, gamma), so checkpoints stay clean
         self.register_buffer('pair_weight', pair_weight, persistent=False)
         self.register_buffer('incidence', incidence, persistent=False)
@@ -89,4 +101,6 @@ class LDRLDLoss(BaseLogitLoss):
     def extra_repr(self) -> str:
         return (f'alpha={self.alpha}, beta={self.beta}, k={self.k}, '
                 f'temperature={self.temperature}, gamma={self.gamma}, '
-                f'topk_from={self.topk_from!r}, {super().extra_repr()}')
+                f'topk_from={self.topk_from!r}, '
+                f'pair_weighting={self.pair_weighting!r}, '
+                f'{super().extra_repr()}')
