@@ -49,3 +49,45 @@ class PoisonLossHook(Hook):
                 loss._clean_weight = loss.loss_weight
             loss.loss_weight = (float('nan')
                                 if poisoned else loss._clean_weight)
+
+
+def _proc_status_kib(field):
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith(field + ':'):
+                return int(line.split()[1])
+    return None
+
+
+@HOOKS.register_module()
+class MemoryTraceHook(Hook):
+    """Records, for every epoch of training, this process's peak resident
+    memory during the epoch (``VmHWM``, reset at the epoch's start through
+    ``/proc/self/clear_refs`` where the kernel allows it) and its resident
+    memory at the end (``VmRSS``), then writes them as
+    ``memory_rank<rank>.json`` in the work dir. Linux only."""
+
+    def __init__(self):
+        self.trace = []
+        self.resettable = False
+
+    def before_train_epoch(self, runner):
+        try:
+            with open('/proc/self/clear_refs', 'w') as f:
+                f.write('5')  # resets VmHWM to the current VmRSS
+            self.resettable = True
+        except OSError:
+            self.resettable = False
+
+    def after_train_epoch(self, runner):
+        self.trace.append(
+            dict(epoch=runner.epoch, peak_kib=_proc_status_kib('VmHWM'),
+                 rss_kib=_proc_status_kib('VmRSS')))
+
+    def after_train(self, runner):
+        import json
+        import os.path as osp
+        from mmengine.dist import get_rank
+        with open(osp.join(runner.work_dir,
+                           f'memory_rank{get_rank()}.json'), 'w') as f:
+            json.dump(dict(resettable=self.resettable, trace=self.trace), f)
