@@ -69,7 +69,7 @@ def synchronize(device):
         torch.cuda.synchronize(device)
 
 
-def time_fwd_bwd(fn, leaf, repeat, warmup):
+def time_fwd_bwd(fn, leaf, repeat, warmup, clock=time.perf_counter):
     """Median seconds of ``fn().backward()`` (gradient reset each time);
     on CUDA each pass runs between two device synchronisations."""
     for _ in range(warmup):
@@ -79,10 +79,10 @@ def time_fwd_bwd(fn, leaf, repeat, warmup):
     for _ in range(repeat):
         leaf.grad = None
         synchronize(leaf.device)
-        start = time.perf_counter()
+        start = clock()
         fn().backward()
         synchronize(leaf.device)
-        times.append(time.perf_counter() - start)
+        times.append(clock() - start)
     return statistics.median(times)
 
 
@@ -151,6 +151,11 @@ def main():
                         help="'cpu' or 'cuda[:i]' (timed between "
                         'torch.cuda.synchronize() calls, after --warmup '
                         'passes)')
+    parser.add_argument('--clock', choices=['wall', 'thread'],
+                        default='wall',
+                        help="'thread': CPU time of the calling thread "
+                        '(with --threads 1 on CPU), which other jobs on a '
+                        'shared machine barely disturb; needs --threads 1')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--no-official', action='store_true',
                         help='skip the slow official LDRLD loop')
@@ -160,6 +165,11 @@ def main():
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)
+    if args.clock == 'thread' and (device.type != 'cpu'
+                                   or torch.get_num_threads() != 1):
+        parser.error('--clock thread measures one CPU thread: use it with '
+                     '--device cpu --threads 1')
+    clock = time.thread_time if args.clock == 'thread' else time.perf_counter
     try:
         import torchsort
     except ImportError:
@@ -175,7 +185,8 @@ def main():
           f'{torch.get_num_threads()} thread(s), '
           f'{platform.processor() or platform.machine()}, '
           f'torchsort: {ts_version}')
-    print(f'{args.repeat} forward+backward passes per loss in '
+    print(f'clock: {args.clock}; '
+          f'{args.repeat} forward+backward passes per loss in '
           f'{args.rounds} interleaved rounds, best round\'s median; '
           'float32, reduction="mean"; peak MB = memory allocated by one '
           'pass beyond its inputs')
@@ -187,7 +198,7 @@ def main():
         for _ in range(args.rounds):
             for name, fn, leaf, _, scale in entries:
                 n = max(3, int(per_round * scale))
-                sec = time_fwd_bwd(fn, leaf, n, args.warmup)
+                sec = time_fwd_bwd(fn, leaf, n, args.warmup, clock)
                 best[name] = min(best.get(name, math.inf), sec)
         return best, {name: peak_memory(fn, leaf)
                       for name, fn, leaf, _, _ in entries}
