@@ -89,19 +89,33 @@ class SeededDataset(Dataset):
     or torch's default CPU generator (mmcv / mmpretrain / mmdet transforms,
     torchvision do); a transform with its own generator is not covered.
 
+    Every sample's data sample is tagged with the key it was drawn from,
+    metainfo ``seeded_epoch`` (the augmentation epoch, after ``cycle``) and
+    ``seeded_index``: what a teacher cache
+    (:class:`~mmlogitkd.distillers.TeacherLogitCache`) is indexed by.
+
     Args:
         dataset (dict | Dataset): The dataset, or its config.
         seed (int, optional): The run's seed. None: set by
             :class:`~mmlogitkd.engine.SeededDataHook` from the runner's seed
             before training (0 outside a runner).
+        cycle (int, optional): Replay the augmentation of epoch
+            ``epoch % cycle``: set to the epochs of a teacher cache (or the
+            top-level ``augment_cycle`` of a config), so that every epoch
+            of a longer run sees samples whose teacher logits are cached.
+            None (default): every epoch draws its own.
     """
 
     def __init__(self,
                  dataset: Union[dict, Dataset],
-                 seed: Optional[int] = None) -> None:
+                 seed: Optional[int] = None,
+                 cycle: Optional[int] = None) -> None:
         self.dataset = DATASETS.build(dataset) if isinstance(
             dataset, dict) else dataset
         self.seed = seed
+        if cycle is not None and (int(cycle) != cycle or cycle < 1):
+            raise ValueError(f'cycle must be a positive int, got {cycle!r}')
+        self.cycle = None if cycle is None else int(cycle)
         self.epoch = 0
 
     def full_init(self) -> None:
@@ -118,9 +132,16 @@ class SeededDataset(Dataset):
 
     def __getitem__(self, key: Union[int, Tuple[int, int]]):
         epoch, index = key if isinstance(key, tuple) else (self.epoch, key)
+        if self.cycle:
+            epoch %= self.cycle
         seed = sample_seed(self.seed or 0, epoch, index)
         with seeded_rngs(seed):
-            return self.dataset[index]
+            data = self.dataset[index]
+        samples = data.get('data_samples') if isinstance(data, dict) else None
+        if hasattr(samples, 'set_metainfo'):
+            samples.set_metainfo(
+                dict(seeded_epoch=int(epoch), seeded_index=int(index)))
+        return data
 
     def __getattr__(self, name: str):
         # only called when normal lookup fails; `dataset` itself may be
@@ -130,7 +151,8 @@ class SeededDataset(Dataset):
         return getattr(self.dataset, name)
 
     def __repr__(self) -> str:
-        return (f'{type(self).__name__}(seed={self.seed}, '
+        cycle = f', cycle={self.cycle}' if self.cycle else ''
+        return (f'{type(self).__name__}(seed={self.seed}{cycle}, '
                 f'dataset={self.dataset!r})')
 
 

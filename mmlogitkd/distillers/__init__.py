@@ -9,6 +9,7 @@ from .student import (load_student_weights, student_config,
 from .utils import (build_host_model, check_state_dict_fits, freeze,
                     load_teacher_checkpoint, resolve_host_cfg)
 from .views import grid_cell_logits, polyphase_views
+from .teacher_cache import TeacherCacheMismatch, TeacherLogitCache
 
 __all__ = [
     'BaseLogitDistiller', 'DistillWarmup', 'ClsLogitDistiller',
@@ -17,6 +18,7 @@ __all__ = [
     'build_host_model', 'check_state_dict_fits', 'freeze',
     'load_teacher_checkpoint', 'resolve_host_cfg', 'grid_cell_logits',
     'polyphase_views', 'load_student_weights', 'student_config',
-    'student_runtime_config', 'student_weights'
+    'student_runtime_config', 'student_weights', 'TeacherLogitCache',
+    'TeacherCacheMismatch'
 ]
 from .reid_distiller import ReIDLogitDistiller  # noqa: E402,F401

@@ -16,6 +16,7 @@ from mmlogitkd.registry import MODELS
 from mmlogitkd.utils.checkpoint import state_dict_sha256
 from .data_preprocessor import DistillDataPreprocessor
 from .paired_logits import PairedLogits
+from .teacher_cache import build_teacher_shell, open_teacher_cache
 from .utils import (build_host_model, freeze, load_student_checkpoint,
                     load_teacher_checkpoint)
 
@@ -58,6 +59,11 @@ def _absent_teacher_hook(module: 'BaseLogitDistiller',
             k for k in incompatible_keys.missing_keys
             if not k.startswith(head)
         ]
+        if module.teacher is None:  # teacher_cache: no teacher to load into
+            incompatible_keys.unexpected_keys[:] = [
+                k for k in incompatible_keys.unexpected_keys
+                if not k.startswith(head)
+            ]
 
 
 class DistillWarmup:
@@ -229,12 +235,26 @@ class BaseLogitDistiller(BaseModel):
             BN statistics restored, no optimizer step), warns, and logs the
             count as ``skipped_nonfinite``. Either way the weights are never
             updated from non-finite values. See :meth:`train_step`.
+        teacher_cache (str, optional): Folder of the teacher's logits made
+            by ``tools/cache_teacher_logits.py``
+            (:class:`~mmlogitkd.distillers.TeacherLogitCache`). The teacher
+            is then not built (``self.teacher`` is None, it takes no
+            memory): each training sample's logits are read from the cache
+            by its (epoch, index), which the seeded data pipeline replays.
+            The cache is refused, naming the field and both values, unless
+            it was made from ``teacher_ckpt`` (sha256), for the same
+            classes and teacher preprocessing (and, checked by
+            ``tools/train.py``, the same dataset length, pipeline and
+            seed). Only for adapters with ``supports_teacher_cache``
+            (classification). Defaults to None: the teacher runs online.
     """
 
     #: scope of unprefixed student / teacher types
     host_scope: Optional[str] = None
     #: preprocessor type when the distiller's has none
     default_preprocessor: Optional[str] = None
+    #: whether the adapter can read its teacher logits from a teacher cache
+    supports_teacher_cache: bool = False
 
     def __init__(self,
                  student: dict,
@@ -248,17 +268,29 @@ class BaseLogitDistiller(BaseModel):
                  student_ckpt: Optional[str] = None,
                  save_teacher: bool = False,
                  allow_unsafe_checkpoint: bool = False,
-                 nonfinite_loss: str = 'raise') -> None:
+                 nonfinite_loss: str = 'raise',
+                 teacher_cache: Optional[str] = None) -> None:
         if not distill_losses:
             raise ValueError('distill_losses must name at least one loss, '
                              'e.g. dict(kd=dict(type="KDLoss"))')
+        if teacher_cache is not None and not self.supports_teacher_cache:
+            raise ValueError(
+                f'{type(self).__name__} cannot read its teacher from a '
+                'teacher_cache: cached teacher logits are for '
+                'classification (ClsLogitDistiller), where a sample\'s '
+                'logits depend on its image alone. Detection pairs the '
+                "RoIs the student samples at each step; re-id is not "
+                'supported yet. Remove model.teacher_cache.')
         if isinstance(data_preprocessor, dict) and self.default_preprocessor:
             data_preprocessor = dict(data_preprocessor)
             data_preprocessor.setdefault('type', self.default_preprocessor)
         student = build_host_model(student, 'student', self.host_scope,
                                    data_preprocessor)
-        teacher = build_host_model(teacher, 'teacher', self.host_scope,
-                                   data_preprocessor)
+        teacher_cfg = teacher
+        # with a cache, the teacher is only a shape (meta device) for checks
+        teacher = (build_host_model if teacher_cache is None else
+                   build_teacher_shell)(teacher, 'teacher', self.host_scope,
+                                        data_preprocessor)
         # Built before anything is loaded: a misspelt loss type, teacher and
         # student of different classes or a top-k larger than the classes
         # fail now, naming the loss, not at the first iteration.
@@ -269,15 +301,24 @@ class BaseLogitDistiller(BaseModel):
                              f'{NONFINITE_MODES}, got {nonfinite_loss!r}')
         super().__init__(
             data_preprocessor=DistillDataPreprocessor(
-                student.data_preprocessor, teacher.data_preprocessor),
+                student.data_preprocessor,
+                None if teacher_cache else teacher.data_preprocessor),
             init_cfg=init_cfg)
         self.student = student
-        self.teacher = teacher
+        self.teacher = teacher if teacher_cache is None else None
+        self.teacher_cache = None if teacher_cache is None else \
+            open_teacher_cache(
+                teacher_cache, teacher=teacher, teacher_cfg=teacher_cfg,
+                host_scope=self.host_scope,
+                data_preprocessor=data_preprocessor,
+                teacher_ckpt=teacher_ckpt,
+                allow_unsafe=allow_unsafe_checkpoint,
+                num_classes=logit_width(student))
         self.teacher_ckpt = teacher_ckpt
         self.student_ckpt = student_ckpt
         self.save_teacher = save_teacher
         self.allow_unsafe_checkpoint = allow_unsafe_checkpoint
-        if teacher_ckpt is not None:
+        if teacher_ckpt is not None and self.teacher is not None:
             load_teacher_checkpoint(self.teacher, teacher_ckpt,
                                     allow_unsafe_checkpoint)
         if student_ckpt is not None:
@@ -287,7 +328,8 @@ class BaseLogitDistiller(BaseModel):
             # initialised child, so the student's own init_cfg / pretrained
             # does not overwrite them.
             self.student._is_init = True
-        freeze(self.teacher)
+        if self.teacher is not None:
+            freeze(self.teacher)
         self._teacher_digest: Optional[Tuple[tuple, str]] = None
         self._absent_teacher_prefix: Optional[str] = None
         self._register_state_dict_hook(_drop_teacher_hook)
@@ -311,7 +353,10 @@ class BaseLogitDistiller(BaseModel):
     def teacher_sha256(self) -> str:
         """sha256 of the teacher's weights
         (:func:`~mmlogitkd.utils.checkpoint.state_dict_sha256`), cached
-        while no teacher tensor changes."""
+        while no teacher tensor changes; with a ``teacher_cache``, that of
+        ``teacher_ckpt``, which the cache was checked against."""
+        if self.teacher is None:
+            return self.teacher_cache.teacher_sha256
         tensors = self.teacher.state_dict()
         try:
             # version counters move on any in-place write (load, copy_)
@@ -346,7 +391,8 @@ class BaseLogitDistiller(BaseModel):
                   if self.teacher_ckpt else
                   'the teacher built without teacher_ckpt (random weights)')
         if saved:
-            same_keys = set(saved) == set(self.teacher.state_dict())
+            same_keys = self.teacher is None or set(saved) == set(
+                self.teacher.state_dict())
             # with teacher_ckpt=None, a saved teacher is the only one there
             # is: it is loaded as it is
             if same_keys and self.teacher_ckpt is not None:
@@ -361,6 +407,8 @@ class BaseLogitDistiller(BaseModel):
                         'or start from its student with '
                         'model.student_ckpt=<checkpoint> instead.')
             # a partial teacher is reported by the usual missing keys
+            if self.teacher is None:  # teacher_cache: not loaded
+                self._absent_teacher_prefix = head
         else:
             current = self.teacher_sha256()
             if recorded is None:
@@ -577,13 +625,15 @@ class BaseLogitDistiller(BaseModel):
     def train(self, mode: bool = True) -> 'BaseLogitDistiller':
         """Switch the student only; the teacher stays in eval mode."""
         super().train(mode)
-        self.teacher.eval()
+        if self.teacher is not None:
+            self.teacher.eval()
         return self
 
     def init_weights(self) -> None:
         """Initialise the student (and the distiller's own parts), never the
         teacher, whose weights came from ``teacher_ckpt``."""
-        self.teacher._is_init = True
+        if self.teacher is not None:
+            self.teacher._is_init = True
         super().init_weights()
 
     def forward(self,

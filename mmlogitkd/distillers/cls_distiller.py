@@ -45,6 +45,7 @@ class ClsLogitDistiller(BaseLogitDistiller):
 
     host_scope = 'mmpretrain'
     default_preprocessor = 'mmpretrain.ClsDataPreprocessor'
+    supports_teacher_cache = True
 
     def __init__(self,
                  *args,
@@ -54,7 +55,18 @@ class ClsLogitDistiller(BaseLogitDistiller):
         self.sdd_scales = check_scales(sdd_scales)
         if self.uses_views:
             self._check_cell_support(self.student, 'student')
-            self._check_cell_support(self.teacher, 'teacher')
+            if self.teacher is not None:
+                self._check_cell_support(self.teacher, 'teacher')
+        if self.teacher_cache is not None:
+            self.teacher_cache.check_views(
+                self.sdd_scales if self.uses_views else None)
+            if _label_mixing_augments(self.student):
+                raise ValueError(
+                    'model.teacher_cache: the student\'s data_preprocessor '
+                    'mixes images across the batch (batch_augments: '
+                    f'{", ".join(_label_mixing_augments(self.student))}), '
+                    "whose teacher logits a per-sample cache cannot hold. "
+                    'Remove the batch_augments or the teacher_cache.')
 
     @classmethod
     def check_pair(cls, student: nn.Module, teacher: nn.Module,
@@ -120,9 +132,14 @@ class ClsLogitDistiller(BaseLogitDistiller):
             teacher_inputs (Tensor): ``[N, 3, H, W]`` the teacher's.
         """
         # Teacher first: its activations are freed before the student's,
-        # which backward needs, are allocated; the two never coexist.
+        # which backward needs, are allocated; the two never coexist. With a
+        # teacher cache, one gather of the batch's rows instead.
         with torch.no_grad():
-            t_logits, t_cells = self._logits(self.teacher, teacher_inputs)
+            if self.teacher_cache is None:
+                t_logits, t_cells = self._logits(self.teacher, teacher_inputs)
+            else:
+                t_logits, t_cells = self.teacher_cache.lookup(
+                    data_samples, inputs.device, views=self.uses_views)
         s_logits, s_cells = self._logits(self.student, inputs)
         losses = self.student.head._get_loss(s_logits, data_samples)
         return losses, PairedLogits(

@@ -49,14 +49,17 @@ class DistillDataPreprocessor(BaseDataPreprocessor):
 
     Args:
         student (nn.Module): The student's data preprocessor.
-        teacher (nn.Module): The teacher's data preprocessor.
+        teacher (nn.Module, optional): The teacher's data preprocessor;
+            None when no teacher runs (a distiller reading a teacher
+            cache): only the student's inputs are made.
     """
 
-    def __init__(self, student: nn.Module, teacher: nn.Module) -> None:
+    def __init__(self, student: nn.Module,
+                 teacher: Optional[nn.Module]) -> None:
         super().__init__()
         self.student = student
         self.teacher = teacher
-        self.shared = same_preprocessing(student, teacher)
+        self.shared = teacher is None or same_preprocessing(student, teacher)
         if not self.shared and (getattr(student, 'batch_augments', None)
                                 or getattr(teacher, 'batch_augments', None)):
             raise ValueError(

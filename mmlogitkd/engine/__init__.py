@@ -3,4 +3,4 @@ from .optim_constructor import DistillOptimWrapperConstructor
 
 __all__ = ['DistillOptimWrapperConstructor']
 from .hooks import (CheckLabelsHook, SeededDataHook,  # noqa: E402,F401
-                    check_dataset_labels)
+                    TeacherCacheHook, check_dataset_labels)

@@ -549,7 +549,9 @@ def apply_seeded_data(cfg: Config) -> bool:
     the classification and re-id configs. Iteration-based loops (an
     ``InfiniteSampler`` has no epochs) and batch samplers (mmdet's
     ``AspectRatioBatchSampler``) are left as they are. ``seeded_data=False``
-    at the top level of a config turns it off.
+    at the top level of a config turns it off; ``augment_cycle=E`` replays
+    the augmentation of epoch ``e mod E`` (what a teacher cache of E epochs
+    does, set from the cache).
 
     Returns:
         bool: Whether the config was changed.
@@ -572,6 +574,8 @@ def apply_seeded_data(cfg: Config) -> bool:
     seed = (cfg.get('randomness') or {}).get('seed')
     loader['dataset'] = dict(
         type='mmlogitkd.SeededDataset', dataset=dataset, seed=seed)
+    if cfg.get('augment_cycle'):  # epoch e replays epoch e % augment_cycle
+        loader['dataset']['cycle'] = cfg.augment_cycle
     loader['sampler'] = dict(type='mmlogitkd.SeededSampler', sampler=sampler)
     _add_hook(cfg, 'SeededDataHook')
     return True
@@ -656,7 +660,10 @@ def prepare_runtime_cfg(cfg: Config) -> Config:
       the first iteration (:class:`~mmlogitkd.engine.CheckLabelsHook`);
     - epoch-based classification / re-id training data is seeded per
       (seed, epoch, sample) (:func:`apply_seeded_data`): reproducible
-      whatever the number of workers, and exactly resumable.
+      whatever the number of workers, and exactly resumable;
+    - a ``model.teacher_cache`` is checked against the seed and the
+      training pipeline, and the data replays its epochs
+      (:func:`~mmlogitkd.distillers.teacher_cache.check_teacher_cache_config`).
     """
     check_registered_types(cfg)
     check_data_paths(cfg)
@@ -664,6 +671,8 @@ def prepare_runtime_cfg(cfg: Config) -> Config:
     if isinstance(cfg.get('train_dataloader'), dict):
         _add_hook(cfg, 'CheckLabelsHook')
     apply_seeded_data(cfg)
+    from mmlogitkd.distillers.teacher_cache import check_teacher_cache_config
+    check_teacher_cache_config(cfg)
     if cfg.get('launcher', 'none') != 'none' and not torch.cuda.is_available():
         _init_cpu_distributed(cfg)
     return cfg
