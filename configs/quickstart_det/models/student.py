@@ -1,133 +1,17 @@
 # Student of the detection quick start: the teacher's Faster R-CNN
-# (models/teacher.py) made much smaller: a ResNet-18 at a quarter of the
-# width (base_channels=16: stages of 16-128 channels), FPN of 64 channels,
-# box head convs of 32 and fc of 256 (1.35 M parameters instead of 13.8 M).
-# Same data_preprocessor, anchors, samplers, RoI size
-# (7) and 10 classes as the teacher, so that both box heads classify the
-# same RoIs alike. Trained from scratch (init_cfg=None).
-# A model file: `model` only, complete (no _base_), in mmdet's scope.
+# (./teacher.py) made much smaller: a ResNet-18 at a quarter of the width
+# (base_channels=16: stages of 16-128 channels), FPN of 64 channels, box head
+# convs of 32 and fc of 256 (1.35 M parameters instead of 13.8 M). The same
+# data_preprocessor, anchors, samplers, RoI size (7) and 10 classes as the
+# teacher, so that both box heads classify the same RoIs alike. Trained from
+# scratch (init_cfg=None).
+_base_ = './teacher.py'
+
 model = dict(
-    type='FasterRCNN',
-    _scope_='mmdet',
-    # mean / std of the train images (RGB); the student uses the same
-    data_preprocessor=dict(
-        type='DetDataPreprocessor',
-        mean=[130., 126., 125.],
-        std=[77., 85., 73.],
-        bgr_to_rgb=True,
-        pad_size_divisor=32),
-    backbone=dict(
-        type='ResNet',
-        depth=18,
-        num_stages=4,
-        out_indices=(0, 1, 2, 3),
-        # from scratch: every stage and every BN statistic must train
-        frozen_stages=-1,
-        norm_cfg=dict(type='BN', requires_grad=True),
-        norm_eval=False,
-        style='pytorch',
-        base_channels=16,
-        init_cfg=None),
-    neck=dict(
-        type='FPN',
-        in_channels=[16, 32, 64, 128],
-        out_channels=64,
-        # P2-P5 (strides 4-32); no P6 on a 128 px image
-        num_outs=4,
-        # trained from scratch in a few hundred iterations: BN in the neck
-        # and the box head makes that much faster (see ../_base_.py)
-        norm_cfg=dict(type='BN', requires_grad=True)),
-    rpn_head=dict(
-        type='RPNHead',
-        in_channels=64,
-        feat_channels=64,
-        anchor_generator=dict(
-            type='AnchorGenerator',
-            # 16, 32, 64, 128 px; digits are taller than wide (h / w = 1-3)
-            scales=[4],
-            ratios=[1.0, 2.0, 3.0],
-            strides=[4, 8, 16, 32]),
-        bbox_coder=dict(
-            type='DeltaXYWHBBoxCoder',
-            target_means=[.0, .0, .0, .0],
-            target_stds=[1.0, 1.0, 1.0, 1.0]),
-        loss_cls=dict(
-            type='CrossEntropyLoss', use_sigmoid=True, loss_weight=1.0),
-        loss_bbox=dict(type='L1Loss', loss_weight=1.0)),
+    backbone=dict(base_channels=16),
+    neck=dict(in_channels=[16, 32, 64, 128], out_channels=64),
+    rpn_head=dict(in_channels=64, feat_channels=64),
     roi_head=dict(
-        type='StandardRoIHead',
-        bbox_roi_extractor=dict(
-            type='SingleRoIExtractor',
-            roi_layer=dict(type='RoIAlign', output_size=7, sampling_ratio=0),
-            out_channels=64,
-            featmap_strides=[4, 8, 16, 32]),
+        bbox_roi_extractor=dict(out_channels=64),
         bbox_head=dict(
-            # mmdet's Shared2Conv1FC with BN: two 3x3 convs on the 7x7 RoI
-            # features, then one fc shared by the classifier and regressor
-            type='ConvFCBBoxHead',
-            num_shared_convs=2,
-            num_shared_fcs=1,
-            in_channels=64,
-            conv_out_channels=32,
-            fc_out_channels=256,
-            norm_cfg=dict(type='BN', requires_grad=True),
-            roi_feat_size=7,
-            num_classes=10,
-            bbox_coder=dict(
-                type='DeltaXYWHBBoxCoder',
-                target_means=[0., 0., 0., 0.],
-                target_stds=[0.1, 0.1, 0.2, 0.2]),
-            reg_class_agnostic=False,
-            loss_cls=dict(
-                type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0),
-            loss_bbox=dict(type='L1Loss', loss_weight=1.0))),
-    # 2-6 digits per image: far fewer samples than COCO's 256 / 512 suffice
-    train_cfg=dict(
-        rpn=dict(
-            assigner=dict(
-                type='MaxIoUAssigner',
-                pos_iou_thr=0.7,
-                neg_iou_thr=0.3,
-                min_pos_iou=0.3,
-                match_low_quality=True,
-                ignore_iof_thr=-1),
-            sampler=dict(
-                type='RandomSampler',
-                num=128,
-                pos_fraction=0.5,
-                neg_pos_ub=-1,
-                add_gt_as_proposals=False),
-            allowed_border=-1,
-            pos_weight=-1,
-            debug=False),
-        rpn_proposal=dict(
-            nms_pre=1000,
-            max_per_img=300,
-            nms=dict(type='nms', iou_threshold=0.7),
-            min_bbox_size=0),
-        rcnn=dict(
-            assigner=dict(
-                type='MaxIoUAssigner',
-                pos_iou_thr=0.5,
-                neg_iou_thr=0.5,
-                min_pos_iou=0.5,
-                match_low_quality=False,
-                ignore_iof_thr=-1),
-            sampler=dict(
-                type='RandomSampler',
-                num=64,
-                pos_fraction=0.25,
-                neg_pos_ub=-1,
-                add_gt_as_proposals=True),
-            pos_weight=-1,
-            debug=False)),
-    test_cfg=dict(
-        rpn=dict(
-            nms_pre=500,
-            max_per_img=100,
-            nms=dict(type='nms', iou_threshold=0.7),
-            min_bbox_size=0),
-        rcnn=dict(
-            score_thr=0.05,
-            nms=dict(type='nms', iou_threshold=0.5),
-            max_per_img=20)))
+            in_channels=64, conv_out_channels=32, fc_out_channels=256)))
