@@ -1,6 +1,7 @@
 # DKD + logit standardization (Sun et al., CVPR 2024): ResNet50 -> WRN-16-2 on
 # CIFAR-100.
-# Reported top-1: 76.82 (LS suppl. Tab. 5) (value read from a garbled table).
+# Reported top-1: 76.82 (LS suppl. Tab. 5, read from a garbled text extract;
+# this column is not in the LS official README, so unconfirmed).
 # Z-score, base temperature 2, DKD weight 12 (alpha 1 x 12, beta 8 x 12 as in
 # the official code), CE 1, DKD's 20-epoch warm-up (suppl. sec. 2).
 _base_ = [

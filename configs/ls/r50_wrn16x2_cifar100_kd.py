@@ -1,6 +1,7 @@
 # KD + logit standardization (Sun et al., CVPR 2024): ResNet50 -> WRN-16-2 on
 # CIFAR-100.
-# Reported top-1: 76.24 (LS suppl. Tab. 5) (value read from a garbled table).
+# Reported top-1: 76.24 (LS suppl. Tab. 5, read from a garbled text extract;
+# this column is not in the LS official README, so unconfirmed).
 # Z-score on both logits, base temperature 2, KD weight 9, CE weight 0.1
 # (suppl. sec. 2).
 _base_ = [
