@@ -155,6 +155,26 @@ def logit_width(model: nn.Module) -> Optional[int]:
     return num + 1 if num is not None and box_head is not None else num
 
 
+def _extra_log_vars(name: str,
+                    loss_fn: nn.Module) -> Dict[str, torch.Tensor]:
+    """What a loss logs beside its value: ``<name>_<key>`` for each
+    detached tensor of its optional ``extra_log_vars()`` (e.g. CTKD's
+    learned temperature). mmengine logs them every iteration with the
+    losses, read back in the same host read; without ``loss`` in their
+    name they are not summed into the loss."""
+    get = getattr(loss_fn, 'extra_log_vars', None)
+    extra = {} if get is None else {
+        f'{name}_{key}': value.detach()
+        for key, value in get().items()
+    }
+    bad = [key for key in extra if 'loss' in key]
+    if bad:
+        raise ValueError(f'model.distill_losses.{name}: logged values {bad} '
+                         'have "loss" in their name and would be added to '
+                         'the training loss; rename the loss')
+    return extra
+
+
 def _host_tensors(values: Dict[str, float]
                   ) -> 'OrderedDict[str, torch.Tensor]':
     """Logged values already read back, as CPU scalar tensors (what a
@@ -698,4 +718,5 @@ class BaseLogitDistiller(BaseModel):
                             weight=paired.weight,
                             avg_factor=paired.avg_factor)
             losses[f'loss_distill_{name}'] = value * factor
+            losses.update(_extra_log_vars(name, loss_fn))
         return losses

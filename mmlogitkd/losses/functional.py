@@ -12,7 +12,7 @@ finite (no ``0 * inf = nan``). The official codes subtract 1000 instead,
 which is the same whenever the logits span less than ~700 T.
 """
 import math
-from typing import Optional, Tuple
+from typing import Optional, Tuple, Union
 
 import numpy as np
 import torch
@@ -63,8 +63,9 @@ def standardize_logits(logits: Tensor, eps: float = 1e-7) -> Tensor:
     return centered / (std + eps)
 
 
-def kd_loss(student: Tensor, teacher: Tensor,
-            temperature: float = 4.0) -> Tensor:
+def kd_loss(student: Tensor,
+            teacher: Tensor,
+            temperature: Union[float, Tensor] = 4.0) -> Tensor:
     """Vanilla KD (Hinton et al., 2015) per row.
 
     ``T^2 * KL(softmax(t / T) || softmax(s / T))``.
@@ -72,7 +73,9 @@ def kd_loss(student: Tensor, teacher: Tensor,
     Args:
         student (Tensor): ``[N, C]`` student logits.
         teacher (Tensor): ``[N, C]`` teacher logits.
-        temperature (float): T. Defaults to 4.0.
+        temperature (float | Tensor): T, or a tensor of shape ``[1]`` or
+            ``[N, 1]`` (a learned temperature, which then gets gradient).
+            Defaults to 4.0.
 
     Returns:
         Tensor: ``[N]`` per-row loss.
@@ -81,7 +84,7 @@ def kd_loss(student: Tensor, teacher: Tensor,
     log_ps = F.log_softmax(student / T, dim=1)
     log_pt = F.log_softmax(teacher.detach() / T, dim=1)
     kl = F.kl_div(log_ps, log_pt, reduction='none', log_target=True)
-    return kl.sum(1) * (T * T)
+    return kl.sum(1) * _squared(T)
 
 
 def _remove_target(logits: Tensor, target: Tensor) -> Tensor:
@@ -90,6 +93,15 @@ def _remove_target(logits: Tensor, target: Tensor) -> Tensor:
     removed), yet log-softmax stays finite, so ``0 * log 0`` terms are 0 and
     not nan."""
     return logits.scatter(1, target, torch.finfo(logits.dtype).min)
+
+
+def _squared(temperature: Union[float, Tensor]) -> Union[float, Tensor]:
+    """``T^2`` to scale a per-row ``[N]`` loss: a float, or a temperature
+    tensor of shape ``[1]`` or ``[N, 1]`` (CTKD's learned temperature) ->
+    ``[1]`` / ``[N]``."""
+    if torch.is_tensor(temperature):
+        return (temperature * temperature).reshape(-1)
+    return temperature * temperature
 
 
 def _lse_from_log_softmax(logits: Tensor, log_probs: Tensor,
@@ -104,7 +116,7 @@ def dkd_loss(student: Tensor,
              target: Tensor,
              alpha: float = 1.0,
              beta: float = 8.0,
-             temperature: float = 4.0) -> Tensor:
+             temperature: Union[float, Tensor] = 4.0) -> Tensor:
     """Decoupled KD (Zhao et al., "Decoupled Knowledge Distillation",
     CVPR 2022) per row: ``alpha * TCKD + beta * NCKD``.
 
@@ -121,7 +133,8 @@ def dkd_loss(student: Tensor,
         target (Tensor): ``[N]`` class indices.
         alpha (float): TCKD weight. Defaults to 1.0.
         beta (float): NCKD weight. Defaults to 8.0.
-        temperature (float): T. Defaults to 4.0.
+        temperature (float | Tensor): T, or a tensor of shape ``[1]`` or
+            ``[N, 1]`` (a learned temperature). Defaults to 4.0.
 
     Returns:
         Tensor: ``[N]`` per-row loss.
@@ -144,7 +157,7 @@ def dkd_loss(student: Tensor,
     log_bs = torch.stack((s_y - lse_s, lse_s_nt - lse_s), dim=1)
     log_bt = torch.stack((t_y - lse_t, lse_t_nt - lse_t), dim=1)
     tckd = F.kl_div(log_bs, log_bt, reduction='none', log_target=True).sum(1)
-    return (alpha * tckd + beta * nckd) * (T * T)
+    return (alpha * tckd + beta * nckd) * _squared(T)
 
 
 def nkd_loss(student: Tensor,
