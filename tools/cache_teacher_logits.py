@@ -399,15 +399,15 @@ def run(args) -> int:
     if remaining:
         log(args, f'rank {args.rank} done; {remaining} batches of other '
             'ranks still to write.')
-    else:
+    else:  # said by the process that completed it
         extra = ''
         if dtype is np.float16:
             extra = (f'; fp16 rounding: max |error| {err_all[0]:.3g}, max '
                      f'relative {err_all[1]:.3g} (bound 2^-11 = '
                      f'{2.**-11:.3g})')
-        log(args, f'Teacher cache complete: {out} ({size / 2**20:.1f} MiB, '
-            f'{time.time() - tic:.1f} s{extra}). Train from it with '
-            f'--cfg-options model.teacher_cache={out}')
+        print(f'Teacher cache complete: {out} ({size / 2**20:.1f} MiB, '
+              f'{time.time() - tic:.1f} s{extra}). Train from it with '
+              f'--cfg-options model.teacher_cache={out}', flush=True)
     return 0
 
 

@@ -6,6 +6,7 @@
     python tools/analysis/benchmark_train_step.py --task det
         [--batch 2] [--size 512]
     python tools/analysis/benchmark_train_step.py --device cuda [--amp bf16]
+    python tools/analysis/benchmark_train_step.py --mode cached
 
 Prints, per method, the per-iteration time of ``train_step`` (forward,
 backward, SGD update) and its ratio to ``student step + teacher forward``,
@@ -13,6 +14,12 @@ the cost floor of any logit distillation. Target: at most 1.05.
 
 - ``--task cls``: CIFAR-style classifiers of our zoo (ResNet32x4 ->
   ResNet8x4 by default).
+- ``--mode online|cached|both`` (cls; default both): ``cached <method>``
+  steps read the teacher's logits (and SDD cells) from a teacher cache of
+  the batch (``model.teacher_cache``, made in a temporary folder: one
+  memory-mapped gather per step, no teacher built) instead of running the
+  teacher; their ratio is to the student step alone (target: at most
+  1.05).
 - ``--task det``: Faster R-CNN FPN, the paper's R-101 teacher (Detectron2
   style) -> R-18 student, random boxes; the teacher forward is its
   backbone, FPN and box head on the student's number of sampled RoIs.
@@ -26,10 +33,13 @@ the cost floor of any logit distillation. Target: at most 1.05.
   every distillation loss float32.
 """
 import argparse
+import atexit
 import contextlib
 import functools
 import os.path as osp
+import shutil
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
@@ -210,6 +220,46 @@ def det_setup(args):
             'DetLogitDistiller', DET_METHODS, title)
 
 
+def make_batch_cache(folder, batch, teacher_cfg, args):
+    """A teacher cache (epoch 0) of the benchmark batch, in ``folder``:
+    the teacher's weights as ``teacher.pth``, its logits and SDD cells
+    (default scales) as ``tools/cache_teacher_logits.py`` writes them.
+    Returns the checkpoint path; the batch's samples get their keys."""
+    import json
+
+    import numpy as np
+
+    from mmlogitkd.distillers import grid_cell_logits
+    from mmlogitkd.distillers.teacher_cache import (CACHE_FORMAT,
+                                                    CACHE_VERSION,
+                                                    teacher_preprocessor_cfg)
+    from mmlogitkd.utils.checkpoint import state_dict_sha256
+    teacher = build_host_model(teacher_cfg, 'teacher').eval()
+    ckpt = osp.join(folder, 'teacher.pth')
+    torch.save(dict(state_dict=teacher.state_dict()), ckpt)
+    for i, sample in enumerate(batch['data_samples']):
+        sample.set_metainfo(dict(seeded_epoch=0, seeded_index=i))
+    inputs = teacher.data_preprocessor(batch, True)['inputs']
+    with torch.no_grad():
+        maps = teacher.backbone(inputs)
+        logits = teacher.head(teacher.neck(maps))
+        cells = grid_cell_logits(maps[-1], teacher.head.fc, (1, 2, 4))
+    for name, value in (('logits', logits), ('cells', cells)):
+        np.save(osp.join(folder, f'{name}.npy'), value[None].numpy())
+    meta = dict(
+        format=CACHE_FORMAT, version=CACHE_VERSION, complete=True, epochs=1,
+        dataset_length=args.batch, num_classes=args.classes, cells=21,
+        sdd_scales=[1, 2, 4], dtype='float32',
+        teacher_sha256=state_dict_sha256(teacher.state_dict()),
+        teacher_data_preprocessor=teacher_preprocessor_cfg(
+            teacher_cfg, 'mmpretrain', None),
+        logits_shape=[1] + list(logits.shape),
+        cells_shape=[1] + list(cells.shape))
+    with open(osp.join(folder, 'meta.json'), 'w') as f:
+        json.dump(meta, f)
+    return ckpt
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--task', choices=['cls', 'det'], default='cls')
@@ -221,6 +271,10 @@ def main():
     parser.add_argument('--iters', type=int)
     parser.add_argument('--rounds', type=int, default=3)
     parser.add_argument('--methods', help='comma-separated; default all')
+    parser.add_argument(
+        '--mode', choices=['online', 'cached', 'both'], default='both',
+        help='cls: time the methods with the teacher in the loop, from a '
+        'teacher cache, or both (default)')
     parser.add_argument('--device', default='cpu', type=torch.device,
                         help="'cpu' (default) or 'cuda[:i]'")
     parser.add_argument('--amp', choices=sorted(AMP_DTYPES),
@@ -250,17 +304,30 @@ def main():
     if step_amp:
         steps['student alone'] = in_amp(steps['student alone'], args)
     names = args.methods.split(',') if args.methods else list(methods)
-    for name in names:
-        model = MODELS.build(
-            dict(
-                type=distiller,
-                student=student_cfg,
-                teacher=teacher_cfg,
-                distill_losses=methods[name])).train().to(args.device)
-        steps[name] = functools.partial(model.train_step, batch,
-                                        optim_for(model, args))
-        if step_amp:
-            steps[name] = in_amp(steps[name], args)
+    modes = ['online'] if det else (['online', 'cached'] if args.mode ==
+                                    'both' else [args.mode])
+    if 'cached' in modes:
+        cache_dir = tempfile.mkdtemp(prefix='teacher_cache_bench_')
+        atexit.register(shutil.rmtree, cache_dir, True)
+        cache_kwargs = dict(
+            teacher_cache=cache_dir,
+            teacher_ckpt=make_batch_cache(cache_dir, batch, teacher_cfg,
+                                          args))
+    for mode in modes:
+        for name in names:
+            model = MODELS.build(
+                dict(
+                    type=distiller,
+                    student=student_cfg,
+                    teacher=teacher_cfg,
+                    distill_losses=methods[name],
+                    **(cache_kwargs if mode == 'cached' else {}))).train().to(
+                        args.device)
+            key = name if mode == 'online' else f'cached {name}'
+            steps[key] = functools.partial(model.train_step, batch,
+                                           optim_for(model, args))
+            if step_amp:
+                steps[key] = in_amp(steps[key], args)
 
     if args.device.type == 'cuda':
         for fn in steps.values():
@@ -284,14 +351,19 @@ def main():
             where += f', AMP {args.amp} (CPU autocast)'
     print(f'{title}, {where}, best of '
           f'{args.rounds} rounds of {args.iters} iters')
-    print('| step | ms/iter | / (student step + teacher fwd) |')
-    print('|---|---:|---:|')
+    print('| step | ms/iter | / (student step + teacher fwd) '
+          '| / student step |')
+    print('|---|---:|---:|---:|')
+    alone = best['student alone']
     for name, t in best.items():
-        ratio = '-' if name in ('student alone', 'teacher forward (no_grad)'
-                                ) else f'{t / floor:.3f}'
-        print(f'| {name} | {t * 1e3:.1f} | {ratio} |')
+        parts = name in ('student alone', 'teacher forward (no_grad)')
+        ratio = '-' if parts or name.startswith('cached') else \
+            f'{t / floor:.3f}'
+        print(f'| {name} | {t * 1e3:.1f} | {ratio} | '
+              f'{"-" if parts else f"{t / alone:.3f}"} |')
         if name == 'teacher forward (no_grad)':
-            print(f'| floor: student + teacher | {floor * 1e3:.1f} | 1.000 |')
+            print(f'| floor: student + teacher | {floor * 1e3:.1f} | 1.000 '
+                  f'| {floor / alone:.3f} |')
     if args.amp:
         check_amp_losses(steps, names, args.amp)
 
