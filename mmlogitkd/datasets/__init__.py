@@ -9,3 +9,4 @@ from .digits_coco import make_digits_coco  # noqa: E402,F401
 from .seeded import (SeededDataset, SeededSampler,  # noqa: E402,F401
                      epoch_seed, sample_seed, seeded_rngs)
 from .noisy_label import NoisyLabelDataset, make_noisy_labels  # noqa: E402,F401
+from .transforms import FixMatchRandAugment, StackViews  # noqa: E402,F401

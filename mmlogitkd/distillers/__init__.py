@@ -22,3 +22,4 @@ __all__ = [
     'TeacherCacheMismatch'
 ]
 from .reid_distiller import ReIDLogitDistiller  # noqa: E402,F401
+from .multiview_cls_distiller import MultiViewClsDistiller  # noqa: E402,F401
