@@ -18,6 +18,16 @@ then prints a table of test top-1 accuracy per run, writes it to
     python tools/quickstart.py --methods kd,dkd     # some methods only
     python tools/quickstart.py --epochs 1           # smoke test
     python tools/quickstart.py --task det           # detection (~15 min)
+    python tools/quickstart.py --teacher-cache      # students from a cache
+
+``--teacher-cache`` runs the teacher once over the run's epochs with
+``tools/cache_teacher_logits.py`` (fp32, ``<work-dir>/teacher_cache_*``,
+reused while the teacher, epochs and seed are the same) and trains every
+distilled student from it (``model.teacher_cache``, work dirs
+``<method>-cached``): the same table (identical accuracies: an fp32 cache
+is bit-identical to the teacher in the loop), and the time saved against
+the teacher-in-the-loop runs of the same work dir, epochs and seed, when
+those ran before (``timings.json``).
 
 ``--task det`` does the same for detection: a COCO-format set of the same
 digits pasted on 128x128 canvases (written once to ``<work-dir>/data``),
@@ -138,6 +148,12 @@ def parse_args(argv=None):
         action='store_true',
         help='train the teacher even when a cached one is valid')
     parser.add_argument(
+        '--teacher-cache',
+        action='store_true',
+        help='cls: cache the teacher logits once '
+        '(tools/cache_teacher_logits.py) and train the distilled students '
+        'from the cache; reports the time saved')
+    parser.add_argument(
         '--verbose',
         action='store_true',
         help="stream the runners' whole logs, not only their epoch lines")
@@ -160,6 +176,10 @@ def parse_args(argv=None):
         parser.error('--iters (>= 1) is for --task det')
     if args.epochs is not None and TASK.by_iter:
         parser.error('--task det counts iterations: use --iters')
+    if args.teacher_cache and TASK.name != 'cls':
+        parser.error('--teacher-cache is for classification (--task cls): '
+                     "a detector's teacher logits depend on the RoIs the "
+                     'student samples at each step')
     args.work_dir = osp.abspath(args.work_dir or
                                 f'work_dirs/{osp.basename(TASK.config_dir)}')
     return args
@@ -359,6 +379,81 @@ def save_teacher(teacher_dir: str, key: str, top1: float, seconds: float,
     return ckpt_path
 
 
+def make_teacher_cache(args, teacher_ckpt: str, teacher_key: str):
+    """Run ``tools/cache_teacher_logits.py`` once (fp32, the run's
+    epochs; with SDD's cells when SDD is among the methods) into a folder
+    keyed by the teacher and the options; returns ``(folder, seconds)``
+    (0 when it was there already)."""
+    method = 'sdd' if 'sdd' in args.methods else args.methods[0]
+    config = osp.join(TASK.config_dir, TASK.methods[method][0])
+    with open(teacher_ckpt, 'rb') as f:  # a retrained teacher: a new cache
+        weights = hashlib.sha256(f.read()).hexdigest()
+    key = hashlib.sha256(
+        f'{teacher_key}|{weights}|{method}|fp32'.encode()).hexdigest()
+    out = osp.join(args.work_dir, f'teacher_cache_{key[:12]}')
+    meta = osp.join(out, 'meta.json')
+    if osp.isfile(meta):
+        with open(meta) as f:
+            if json.load(f).get('complete'):
+                return out, 0.
+    cmd = [
+        sys.executable,
+        osp.join(ROOT, 'tools', 'cache_teacher_logits.py'), config,
+        '--epochs',
+        str(config_epochs(config, args)), '--dtype', 'fp32', '--out', out,
+        '--no-progress', '--cfg-options', f'model.teacher_ckpt={teacher_ckpt}'
+    ] + common_options(args)
+    tic = time.time()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RunFailed('making the teacher cache failed.\nCommand: '
+                        f'{" ".join(cmd)}\n{proc.stdout[-2000:]}'
+                        f'{proc.stderr[-3000:]}')
+    return out, time.time() - tic
+
+
+def record_timings(work_dir: str, mode: str, key: str, rows) -> dict:
+    """Add this invocation's per-run seconds to ``timings.json`` (by mode,
+    teacher key) and return the file's content."""
+    path = osp.join(work_dir, 'timings.json')
+    timings = {}
+    if osp.isfile(path):
+        try:
+            with open(path) as f:
+                timings = json.load(f)
+        except ValueError:
+            timings = {}
+    runs = timings.setdefault(mode, {}).setdefault(key, {})
+    runs.update({
+        r['name']: r['seconds']
+        for r in rows if r['name'] not in ('teacher', 'student')
+    })
+    with open(path + '.tmp', 'w') as f:
+        json.dump(timings, f, indent=1)
+    os.replace(path + '.tmp', path)
+    return timings
+
+
+def time_saved(timings: dict, key: str, names, cache_seconds: float) -> str:
+    """The line on the time a teacher cache saved, from the two modes'
+    recorded run times."""
+    cached = timings.get('cached', {}).get(key, {})
+    online = timings.get('online', {}).get(key, {})
+    cached_total = sum(cached[n] for n in names)
+    if not all(n in online for n in names):
+        return (f'Distilled students from the teacher cache: '
+                f'{cached_total:.0f} s, plus {cache_seconds:.0f} s to make '
+                'the cache. Run the same command without --teacher-cache to '
+                'measure the time saved.')
+    online_total = sum(online[n] for n in names)
+    saved = online_total - cached_total - cache_seconds
+    return (f'Time saved by the teacher cache: {saved:.0f} s '
+            f'({100 * saved / online_total:.0f}%): {len(names)} distilled '
+            f'students took {online_total:.0f} s with the teacher in the '
+            f'loop, {cached_total:.0f} s from the cache plus '
+            f'{cache_seconds:.0f} s to make it.')
+
+
 # ----------------------------------------------------------------- report
 def markdown_table(rows, student_top1) -> str:
     extra = ' AP50 (%) |' if TASK.extra_metric else ''
@@ -462,6 +557,7 @@ def main(argv=None) -> int:
     rows = []
     teacher_dir = osp.join(args.work_dir, 'teacher')
     teacher_ckpt = osp.join(teacher_dir, 'teacher.pth')
+    cache_dir, cache_seconds = None, 0.
     if TASK.name == 'det':
         from mmlogitkd.datasets.digits_coco import make_digits_coco
         print('making the COCO-format digits (once) ...', flush=True)
@@ -497,6 +593,18 @@ def main(argv=None) -> int:
             options = common_options(args)
             if name not in ('teacher', 'student'):
                 options.append(f'model.teacher_ckpt={teacher_ckpt}')
+                if args.teacher_cache:
+                    if cache_dir is None:
+                        print(f'[{i}/{total}] caching the teacher logits '
+                              '(tools/cache_teacher_logits.py) ...',
+                              flush=True)
+                        cache_dir, cache_seconds = make_teacher_cache(
+                            args, teacher_ckpt, teacher_cache_key(args))
+                        print(f'    teacher cache {cache_dir} '
+                              f'({cache_seconds:.1f} s)', flush=True)
+                        tic = time.time()
+                    options.append(f'model.teacher_cache={cache_dir}')
+                    work_dir += '-cached'
             top1, ap50 = train(name, config, work_dir, options, args,
                                config_epochs(config, args))
             seconds = time.time() - tic
@@ -521,6 +629,14 @@ def main(argv=None) -> int:
     student_top1 = next(
         (r['top1'] for r in rows if r['name'] == 'student'), None)
     table = markdown_table(rows, student_top1)
+    saved = None
+    if TASK.name == 'cls':
+        key = teacher_cache_key(args)
+        timings = record_timings(args.work_dir, 'cached' if
+                                 args.teacher_cache else 'online', key, rows)
+        if args.teacher_cache:
+            saved = time_saved(timings, key, args.methods, cache_seconds)
+            table += '\n\n' + saved
     total_seconds = time.time() - start
     results = osp.join(args.work_dir, 'results.md')
     png = osp.join(args.work_dir, 'quickstart.png')

@@ -5,6 +5,7 @@
 # (work_dirs/quickstart/ under the current directory by default).
 #
 #   bash tools/quickstart.sh [--methods kd,dkd] [--epochs N] [--work-dir DIR]
+#   bash tools/quickstart.sh --teacher-cache   # students from cached logits
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PY=$(bash "$ROOT/tools/install.sh" | tail -1) && exec "$PY" "$ROOT/tools/quickstart.py" "$@"
