@@ -5,6 +5,7 @@ e mod E), SDD with cached cell logits; fp16 stays within fp16 rounding."""
 import json
 
 import numpy as np
+import pytest
 import torch
 
 from mmlogitkd.distillers import TeacherLogitCache
@@ -50,7 +51,19 @@ def test_cached_distiller_builds_no_teacher(make_config, sdd_cache,
                    model.named_parameters())
     # the checksum of teacher_ckpt, as an online distiller computes it
     cfg.model.pop('teacher_cache')
-    assert model.teacher_sha256() == MODELS.build(cfg.model).teacher_sha256()
+    online = MODELS.build(cfg.model)
+    assert model.teacher_sha256() == online.teacher_sha256()
+    # checkpoints move between the modes (--resume, load_from): without
+    # the teacher (the default) or with it (save_teacher=True)
+    model.load_state_dict(online.state_dict())
+    online.save_teacher = True
+    model.load_state_dict(online.state_dict())
+    online.load_state_dict(model.state_dict())
+    # a checkpoint of another teacher is still refused
+    from mmlogitkd.distillers.base_distiller import TeacherMismatchError
+    cfg.model.teacher_ckpt = teacher_ckpts[1]
+    with pytest.raises(TeacherMismatchError, match='checksum|sha256'):
+        model.load_state_dict(MODELS.build(cfg.model).state_dict())
 
 
 def test_cache_rows_are_the_teachers_logits(sdd_cache, make_config):
