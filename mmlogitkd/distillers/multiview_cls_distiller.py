@@ -1,5 +1,5 @@
 # Copyright (c) mmlogitkd contributors. All rights reserved.
-from typing import List
+from typing import List, Tuple
 
 import torch
 
@@ -17,11 +17,14 @@ class MultiViewClsDistiller(ClsLogitDistiller):
     stacks them on the height axis with
     :class:`~mmlogitkd.datasets.StackViews` (packing ``num_views`` as a meta
     key): a batch ``[N, 3, V * H, W]``, normalised by each model's own
-    preprocessor. Here it is split back into views and fed, view-major, as
-    one batch ``[V * N, 3, H, W]`` to the teacher (under ``no_grad``) and to
-    the student, so the distillation losses get logits ``[V * N, C]``: rows
-    ``[v N, (v + 1) N)`` are view v of the N images (weak first), and the
-    target ``[V * N]`` repeats the labels per view. The student's own loss
+    preprocessor. Here it is split back into views: the frozen teacher (eval
+    mode, under ``no_grad``) takes them view-major as one batch
+    ``[V * N, 3, H, W]``; the student takes one view at a time, weak first,
+    as the official code (its batch-norm statistics are then those of each
+    view, not of the mixed batch). The distillation losses get logits
+    ``[V * N, C]``: rows ``[v N, (v + 1) N)`` are view v of the N images
+    (weak first), and the target ``[V * N]`` repeats the labels per view.
+    The student's own loss
     is its head's loss on every view, summed (the official MLKD
     ``ce_weight * (CE(weak) + CE(strong))``). Validation and testing use
     the student on the ordinary single-view pipeline.
@@ -45,8 +48,8 @@ class MultiViewClsDistiller(ClsLogitDistiller):
                              'scale-decoupled losses (SDD)')
 
     def split_views(self, inputs: torch.Tensor,
-                    data_samples: List) -> torch.Tensor:
-        """``[N, 3, V * H, W]`` -> ``[V * N, 3, H, W]``, view-major."""
+                    data_samples: List) -> Tuple[torch.Tensor, ...]:
+        """``[N, 3, V * H, W]`` -> V views ``[N, 3, H, W]``."""
         V = self.num_views
         packed = {ds.metainfo.get('num_views') for ds in data_samples or []}
         if packed != {V} or inputs.shape[2] % V:
@@ -57,7 +60,7 @@ class MultiViewClsDistiller(ClsLogitDistiller):
                 f'of shape {tuple(inputs.shape)} and num_views {packed}. '
                 'Use a two-view training pipeline, e.g. '
                 'configs/_base_/datasets/cifar100_bs64_weak_strong.py.')
-        return torch.cat(inputs.chunk(V, dim=2))
+        return inputs.chunk(V, dim=2)
 
     def paired_logits(self, inputs: torch.Tensor, data_samples: List,
                       teacher_inputs: torch.Tensor):
@@ -72,16 +75,17 @@ class MultiViewClsDistiller(ClsLogitDistiller):
             tuple: the student's losses (``loss``: its head loss summed
             over the views) and :class:`PairedLogits` of ``[V * N, C]``.
         """
-        s_views = self.split_views(inputs, data_samples)
         t_views = self.split_views(teacher_inputs, data_samples)
-        with torch.no_grad():
-            t_logits, _ = self._logits(self.teacher, t_views)
-        s_logits, _ = self._logits(self.student, s_views)
-        losses = {}
-        for logits in s_logits.chunk(self.num_views):
+        with torch.no_grad():  # eval mode: batching the views changes nothing
+            t_logits, _ = self._logits(self.teacher, torch.cat(t_views))
+        losses, s_logits = {}, []
+        for view in self.split_views(inputs, data_samples):
+            logits, _ = self._logits(self.student, view)
             for key, value in self.student.head._get_loss(
                     logits, data_samples).items():
                 losses[key] = losses[key] + value if key in losses else value
+            s_logits.append(logits)
+        s_logits = torch.cat(s_logits)
         # no hard target after a label-mixing batch augment (see
         # ClsLogitDistiller.paired_logits)
         target = None if _label_mixing_augments(self.student) else \

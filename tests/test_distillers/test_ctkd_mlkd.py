@@ -142,11 +142,15 @@ def test_two_view_path(teacher_ckpt):
     assert {'loss', 'loss_distill_mlkd', 'mlkd_instance', 'mlkd_batch',
             'mlkd_class'} <= set(losses)
 
-    # by hand: views split on the height axis, weak rows first
-    views = torch.cat((inputs[:, :, :16], inputs[:, :, 16:]))
-    s = model.student(views, mode='tensor')
+    # by hand: views split on the height axis, weak rows first; the
+    # student sees one view at a time (its BN statistics per view)
+    weak, strong = inputs[:, :, :16], inputs[:, :, 16:]
+    s = torch.cat((model.student(weak, mode='tensor'),
+                   model.student(strong, mode='tensor')))
     with torch.no_grad():
-        t = model.teacher(views, mode='tensor')
+        t = model.teacher(torch.cat((weak, strong)), mode='tensor')
+    mixed = model.student(torch.cat((weak, strong)), mode='tensor')
+    assert not torch.allclose(mixed, s)  # BN: one batch is not two
     ce = F.cross_entropy(s[:4], labels) + F.cross_entropy(s[4:], labels)
     torch.testing.assert_close(losses['loss'], ce)
     torch.testing.assert_close(losses['loss_distill_mlkd'],
