@@ -2,23 +2,6 @@
 # bash tools/dist_test.sh CONFIG CHECKPOINT NUM_PROCS [test.py args...]
 # One node by default; set NNODES/NODE_RANK/MASTER_ADDR/PORT for several.
 # Without GPUs the processes run on CPU with the gloo backend.
-CONFIG=$1
-CHECKPOINT=$2
-GPUS=$3
-NNODES=${NNODES:-1}
-NODE_RANK=${NODE_RANK:-0}
-PORT=${PORT:-29500}
-MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-PYTHON=${PYTHON:-$( [ -x "$ROOT/.venv/bin/python" ] && echo "$ROOT/.venv/bin/python" || echo python)}
-
-PYTHONPATH="$ROOT":$PYTHONPATH \
-"$PYTHON" -m torch.distributed.run \
-    --nnodes=$NNODES \
-    --node_rank=$NODE_RANK \
-    --master_addr=$MASTER_ADDR \
-    --nproc_per_node=$GPUS \
-    --master_port=$PORT \
-    "$ROOT/tools/test.py" \
-    $CONFIG $CHECKPOINT \
-    --launcher pytorch ${@:4}
+TOOLS="$(cd "$(dirname "$0")" && pwd)"
+exec bash "$TOOLS/dist_launch.sh" "$TOOLS/test.py" "$3" "$1" "$2" \
+    --launcher pytorch "${@:4}"

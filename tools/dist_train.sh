@@ -2,22 +2,6 @@
 # bash tools/dist_train.sh CONFIG NUM_PROCS [train.py args...]
 # One node by default; set NNODES/NODE_RANK/MASTER_ADDR/PORT for several.
 # Without GPUs the processes run on CPU with the gloo backend.
-CONFIG=$1
-GPUS=$2
-NNODES=${NNODES:-1}
-NODE_RANK=${NODE_RANK:-0}
-PORT=${PORT:-29500}
-MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-PYTHON=${PYTHON:-$( [ -x "$ROOT/.venv/bin/python" ] && echo "$ROOT/.venv/bin/python" || echo python)}
-
-PYTHONPATH="$ROOT":$PYTHONPATH \
-"$PYTHON" -m torch.distributed.run \
-    --nnodes=$NNODES \
-    --node_rank=$NODE_RANK \
-    --master_addr=$MASTER_ADDR \
-    --nproc_per_node=$GPUS \
-    --master_port=$PORT \
-    "$ROOT/tools/train.py" \
-    $CONFIG \
-    --launcher pytorch ${@:3}
+TOOLS="$(cd "$(dirname "$0")" && pwd)"
+exec bash "$TOOLS/dist_launch.sh" "$TOOLS/train.py" "$2" "$1" \
+    --launcher pytorch "${@:3}"
