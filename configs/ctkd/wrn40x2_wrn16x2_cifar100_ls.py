@@ -4,25 +4,12 @@
 # LS's CTKD code: KD on Z-scored logits at the learned global temperature,
 # KD weight 9, CE weight 0.1; T in [2, 32] (t_start 2 = LS's base
 # temperature, t_end 30: inferred from the official logs, see README).
-_base_ = [
-    '../_base_/datasets/cifar100_bs64.py',
-    '../_base_/schedules/cifar100_sgd_240e.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = './wrn40x2_wrn16x2_cifar100.py'
 
 model = dict(
-    type='ClsLogitDistiller',
-    student=dict(
-        cfg_path='mmlogitkd::_base_/students/cifar100_wrn_16_2.py',
-        head=dict(loss=dict(loss_weight=0.1))),  # CE weight
-    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/cifar100_wrn_40_2.py'),
-    teacher_ckpt='checkpoints/cifar100/wrn_40_2.pth',
     distill_losses=dict(
         ctkd=dict(
-            type='CTKDLoss',
-            t_start=2.0,
-            t_end=30.0,
-            lambda_epochs=10,
+            loss_weight=9.0,
             standardize=True,
-            loss_weight=9.0)),
-    distill_warmup=None)
+            t_end=30.0,
+            t_start=2.0)))

@@ -3,26 +3,12 @@
 # LS's MLKD code (--logit-stand --base-temp 2 --kd-weight 9): temperatures
 # (2, 3, 5, 2, 6), Z-score on the instance-level terms, MLKD weight 9,
 # CE weight 0.1 on each view; weak + strong views, 480 epochs.
-_base_ = [
-    '../_base_/datasets/cifar100_bs64_weak_strong.py',
-    '../_base_/schedules/cifar100_sgd_480e_lr0.01.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = './r32x4_shv1_cifar100.py'
 
 model = dict(
-    type='MultiViewClsDistiller',
-    student=dict(
-        cfg_path='mmlogitkd::_base_/students/cifar100_shufflenetv1.py',
-        head=dict(loss=dict(loss_weight=0.1))),  # CE weight
-    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/cifar100_resnet32x4.py'),
-    teacher_ckpt='checkpoints/cifar100/resnet32x4.pth',
     distill_losses=dict(
         mlkd=dict(
-            type='MLKDLoss',
-            temperatures=(2., 3., 5., 2., 6.),
-            strong_temperatures=(2., 3., 5.),
-            extra_weak_temperatures=(2., 6.),
+            loss_weight=9.0,
             standardize=True,
-            loss_weight=9.0)),
-    distill_warmup=None,
-    num_views=2)
+            strong_temperatures=(2.0, 3.0, 5.0),
+            temperatures=(2.0, 3.0, 5.0, 2.0, 6.0))))
