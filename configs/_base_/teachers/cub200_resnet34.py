@@ -7,19 +7,6 @@
 # the teacher of configs/*/r34_r18_imagenet.py; save as
 # checkpoints/cub200/resnet34_in1k_ft.pth), where the pair configs expect
 # them (their model.teacher_ckpt).
-model = dict(
-    type='mmpretrain.ImageClassifier',
-    # build the classifier and its unprefixed parts in mmpretrain's scope
-    _scope_='mmpretrain',
-    backbone=dict(
-        type='ResNet',
-        depth=34,
-        num_stages=4,
-        out_indices=(3, ),
-        style='pytorch'),
-    neck=dict(type='GlobalAveragePooling'),
-    head=dict(
-        type='LinearClsHead',
-        num_classes=200,
-        in_channels=512,
-        loss=dict(type='CrossEntropyLoss', loss_weight=1.0)))
+_base_ = './imagenet_resnet34.py'
+
+model = dict(head=dict(num_classes=200))
