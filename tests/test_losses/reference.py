@@ -208,3 +208,20 @@ def sdd_ref(student_cells, teacher_cells, y, per_row_loss, comp_weight):
             w = 1.0 if (k == 0 or g_ok == c_ok) else comp_weight
             total = total + w * losses[n]
     return total / (N * K)
+
+
+def assert_ldrld_equals_official(s, t, k, alpha=10.5, beta=7.0, T=4.0):
+    """``LDRLDLoss`` on ``[N, C]`` float64 logits equals
+    :func:`ldrld_official_batch`, value and student gradient."""
+    from mmlogitkd.losses import LDRLDLoss
+    s1 = s.clone().requires_grad_()
+    s2 = s.clone().requires_grad_()
+    ours = LDRLDLoss(alpha=alpha, beta=beta, k=k, temperature=T)(s1, t)
+    local, rntk = ldrld_official_batch(s2, t, k, T)
+    ref = alpha * local + beta * rntk
+    torch.testing.assert_close(ours, ref, rtol=1e-10, atol=1e-10)
+    torch.testing.assert_close(
+        torch.autograd.grad(ours, s1)[0],
+        torch.autograd.grad(ref, s2)[0],
+        rtol=1e-10,
+        atol=1e-12)
