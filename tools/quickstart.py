@@ -428,9 +428,8 @@ def record_timings(work_dir: str, mode: str, key: str, rows) -> dict:
         r['name']: r['seconds']
         for r in rows if r['name'] not in ('teacher', 'student')
     })
-    with open(path + '.tmp', 'w') as f:
-        json.dump(timings, f, indent=1)
-    os.replace(path + '.tmp', path)
+    from mmlogitkd.utils.checkpoint import atomic_write_bytes
+    atomic_write_bytes(json.dumps(timings, indent=1).encode(), path)
     return timings
 
 

@@ -23,6 +23,7 @@ batch carries its ``(seeded_epoch, seeded_index)`` (metainfo set by
 that does not match the run is refused before training, naming the field
 and both values.
 """
+import io
 import json
 import os
 import os.path as osp
@@ -31,6 +32,8 @@ from typing import Any, Iterable, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 import torch.nn as nn
+
+from mmlogitkd.utils.checkpoint import atomic_write_bytes
 
 __all__ = [
     'TeacherLogitCache', 'TeacherCacheMismatch', 'CACHE_FORMAT',
@@ -81,12 +84,9 @@ def _describe(value: Any, limit: int = 400) -> str:
 def write_json_atomic(path: str, data: dict) -> None:
     """Write ``data`` to a temporary file beside ``path``, then rename it:
     a reader sees the old file or the new one, never a part."""
-    tmp = f'{path}.tmp{os.getpid()}'
-    with open(tmp, 'w') as f:
-        json.dump(data, f, indent=1, sort_keys=True, default=_jsonable)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    atomic_write_bytes(
+        json.dumps(data, indent=1, sort_keys=True,
+                   default=_jsonable).encode(), path)
 
 
 # --------------------------------------------------- what a cache is made of
@@ -423,12 +423,7 @@ def save_progress(cache_dir: str, rank: int, done: np.ndarray,
                   err: Iterable[float]) -> None:
     """Write rank ``rank``'s bookkeeping atomically (call after the memory
     maps are flushed: a unit marked done is on disk)."""
-    folder = osp.join(cache_dir, PROGRESS_DIR)
-    os.makedirs(folder, exist_ok=True)
-    path = osp.join(folder, f'rank{rank}.npz')
-    tmp = osp.join(folder, f'.rank{rank}.tmp{os.getpid()}.npz')
-    with open(tmp, 'wb') as f:
-        np.savez(f, done=done.astype(bool), err=np.asarray(err, float))
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    buffer = io.BytesIO()
+    np.savez(buffer, done=done.astype(bool), err=np.asarray(err, float))
+    atomic_write_bytes(buffer.getvalue(),
+                       osp.join(cache_dir, PROGRESS_DIR, f'rank{rank}.npz'))
