@@ -9,7 +9,7 @@ from torch import Tensor
 from mmlogitkd.registry import MODELS
 from .base_distiller import BaseLogitDistiller
 from .paired_logits import PairedLogits
-from .views import polyphase_views
+from .views import frozen_norm_stats, polyphase_views
 
 NUM_VIEWS = 5
 
@@ -38,7 +38,10 @@ class DetLogitDistiller(BaseLogitDistiller):
       RoIs pooled at twice the head's resolution (14x14), the global view
       its 2x2 average, the four local views its polyphase sub-grids
       (:func:`~mmlogitkd.distillers.polyphase_views`), each through that
-      model's own box head: ``[num_rois, num_classes + 1, 5]``.
+      model's own box head: ``[num_rois, num_classes + 1, 5]``; the
+      views leave the student head's batch-norm running statistics as its
+      ordinary RoIs set them (:func:`~mmlogitkd.distillers.views.
+      frozen_norm_stats`; the official heads have none).
 
     Each model sees its own normalisation of the batch (see
     :class:`~mmlogitkd.distillers.DistillDataPreprocessor`); RoIs are in
@@ -130,9 +133,11 @@ class DetLogitDistiller(BaseLogitDistiller):
             t_views = self._view_logits(
                 self.teacher, self.teacher_view_extractor, t_feats,
                 rois) if self.uses_views else None
-        s_views = self._view_logits(
-            student, self.student_view_extractor, feats,
-            rois) if self.uses_views else None
+        s_views = None
+        if self.uses_views:
+            with frozen_norm_stats(roi_head.bbox_head):
+                s_views = self._view_logits(
+                    student, self.student_view_extractor, feats, rois)
         return losses, PairedLogits(
             student=bbox_results['cls_score'],
             teacher=t_logits,

@@ -2,13 +2,19 @@
 """Views for scale-decoupled distillation: how the task adapters turn one
 model's features into ``[N, C, K]`` view logits (view 0 the global one) for
 :class:`~mmlogitkd.losses.ScaleDecoupledLoss`."""
-from typing import Callable, Sequence
+from contextlib import contextmanager
+from typing import Callable, Iterator, Sequence
 
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
+from torch.nn.modules.batchnorm import _BatchNorm
 
-__all__ = ['check_scales', 'grid_cell_logits', 'polyphase_views']
+__all__ = [
+    'check_scales', 'grid_cell_logits', 'polyphase_views',
+    'frozen_norm_stats'
+]
 
 
 def check_scales(scales: Sequence[int]) -> tuple:
@@ -84,3 +90,31 @@ def polyphase_views(roi_feats: Tensor) -> Tensor:
         roi_feats[..., 1::2, 1::2],
         roi_feats[..., 1::2, 0::2],
     ])
+
+
+@contextmanager
+def frozen_norm_stats(module: nn.Module) -> Iterator[None]:
+    """Run extra views through a training model without moving its
+    batch-norm running statistics.
+
+    Inside, every ``_BatchNorm`` of ``module`` that tracks running
+    statistics still normalises with the statistics of its current batch
+    (training mode, gradients unchanged) but neither updates
+    ``running_mean`` / ``running_var`` nor counts the batch. The running
+    statistics are what the model uses at test time, on its ordinary
+    inputs; the distillation views (GL-DKD's 2x2-averaged and polyphase RoI
+    views) are auxiliary inputs of another distribution, five for every
+    ordinary batch, and would otherwise dominate them. The official GL-DKD
+    heads have no batch norm, so for them this changes nothing.
+    """
+    norms = [
+        m for m in module.modules()
+        if isinstance(m, _BatchNorm) and m.track_running_stats
+    ]
+    for m in norms:
+        m.track_running_stats = False
+    try:
+        yield
+    finally:
+        for m in norms:
+            m.track_running_stats = True

@@ -139,6 +139,37 @@ def test_sdd_views_through_each_models_box_head():
     torch.testing.assert_close(value, torch.stack(per_view).mean())
 
 
+def test_sdd_views_leave_the_students_bn_statistics_alone():
+    student = small_frcnn()
+    student['roi_head']['bbox_head'].update(
+        type='ConvFCBBoxHead', num_shared_convs=1, num_shared_fcs=1,
+        conv_out_channels=32, fc_out_channels=64,
+        norm_cfg=dict(type='BN', requires_grad=True))
+    model = build(losses=dict(sdd=GL_DKD), student=student).train()
+    bn = model.student.roi_head.bbox_head.shared_convs[0].bn
+    # copies: ConvModule's ReLU then works in place on the output
+    seen = []
+    bn.register_forward_hook(
+        lambda m, args, out: seen.append((args[0].clone(), out.clone())))
+    inputs, samples, t_inputs = preprocess(model, det_batch())
+    model.loss(inputs, samples, t_inputs)
+    # two calls: the ordinary RoIs, then the 5 views of the same RoIs
+    (ordinary, _), (views, view_out) = seen
+    assert views.shape[0] == 5 * ordinary.shape[0]
+    # the running statistics moved once, by the ordinary RoIs only
+    m = bn.momentum
+    mean = ordinary.mean((0, 2, 3))
+    var = ordinary.var((0, 2, 3), unbiased=True)
+    torch.testing.assert_close(bn.running_mean, m * mean)
+    torch.testing.assert_close(bn.running_var, (1 - m) + m * var)
+    assert bn.num_batches_tracked.item() == 1
+    # ... while the views were still normalised by their own batch
+    expected = torch.nn.functional.batch_norm(
+        views, None, None, bn.weight, bn.bias, training=True, eps=bn.eps)
+    torch.testing.assert_close(view_out, expected)
+    assert bn.track_running_stats
+
+
 def test_edge_cases_give_finite_logged_losses():
     model = build(losses=dict(dkd=DKD, sdd=GL_DKD)).train()
     # no ground truth at all: every sampled RoI is background
