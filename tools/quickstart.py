@@ -17,7 +17,7 @@ then prints a table of test top-1 accuracy per run, writes it to
     python tools/quickstart.py                      # everything (~2-3 min)
     python tools/quickstart.py --methods kd,dkd     # some methods only
     python tools/quickstart.py --epochs 1           # smoke test
-    python tools/quickstart.py --task det           # detection (~15 min)
+    python tools/quickstart.py --task det           # detection (~13 min)
     python tools/quickstart.py --teacher-cache      # students from a cache
 
 ``--teacher-cache`` runs the teacher once over the run's epochs with
@@ -522,7 +522,7 @@ def plot(rows, student_top1, path: str) -> None:
 def write_results(path, table, argv, total_seconds):
     command = ' '.join(['python tools/quickstart.py'] + list(argv))
     if TASK.name == 'det':
-        data = ("Data: scikit-learn's handwritten digits pasted, 1-4 per "
+        data = ("Data: scikit-learn's handwritten digits pasted, 2-6 per "
                 'image at 16-48 px, on 128x128 canvases (COCO format): 1,000 '
                 'training and 200 val images from disjoint halves of the '
                 'digits. Teacher and student: Faster R-CNN FPN of '
