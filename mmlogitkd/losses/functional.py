@@ -267,7 +267,8 @@ def _topk_by_sort_keys(logits: Tensor, k: int) -> np.ndarray:
     key.sort(axis=1)
     top = key[:, C - k - 1:]  # the k + 1 largest, ascending
     # neighbours' buckets are at least 2 apart wherever their keys are at
-    # least 2 << bits apart (a sufficient test; no bucket array needed)
+    # least 2 << bits apart (a sufficient test; no bucket array needed; a
+    # difference past 2**31 wraps negative and so counts as near, too)
     near = top[:, 1:] - top[:, :-1]
     near = near < 2 << bits
     # +inf / NaN on top, or -NaN / -inf at the bottom (torch ranks a NaN of
