@@ -122,6 +122,8 @@ def _ranks():
 
 
 #: every registered loss of the core, with and without standardization
+#: (CTKDLoss and MLKDLoss, which need a temperature module or several
+#: views, run this guard in test_ctkd.py / test_mlkd.py)
 SYNC_FREE = [
     dict(type='KDLoss'),
     dict(type='KDLoss', standardize=True, loss_weight=0.5),
