@@ -14,5 +14,7 @@ model = dict(
             strong_temperatures=(2.0, 3.0, 5.0),
             temperatures=(2.0, 3.0, 5.0, 2.0, 6.0))))
 # lr 0.01 (the 480-epoch lr-0.01 schedule), where the plain MLKD config of
-# this pair uses 0.025
+# this pair uses 0.025: the LS repository's
+# configs/cifar100/mlkd/vgg13_vgg8.yaml has LR 0.025 until 2024-03-10 and
+# 0.01 from 2024-03-14 (commit a2aa93d) on
 optim_wrapper = dict(optimizer=dict(lr=0.01))
