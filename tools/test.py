@@ -32,6 +32,7 @@ from mmlogitkd.distillers.student import (load_student_state,  # noqa: E402
                                           student_weights)
 from mmlogitkd.utils import (load_runtime_cfg, prepare_runtime_cfg,  # noqa: E402
                              register_all_modules)
+from mmlogitkd.utils.runtime import distributed_session  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -100,4 +101,5 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    with distributed_session():
+        main()

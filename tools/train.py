@@ -24,7 +24,8 @@ from mmengine.runner import Runner  # noqa: E402
 
 from mmlogitkd.utils import (load_runtime_cfg, prepare_runtime_cfg,  # noqa: E402
                              register_all_modules)
-from mmlogitkd.utils.runtime import lock_work_dir  # noqa: E402
+from mmlogitkd.utils.runtime import (distributed_session,  # noqa: E402
+                                     lock_work_dir)
 from mmlogitkd.utils.checkpoint import (  # noqa: E402
     check_checkpoint_file, find_resumable_checkpoint, trusted_checkpoints)
 
@@ -132,4 +133,5 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    with distributed_session():
+        main()

@@ -1,5 +1,8 @@
 # Copyright (c) mmlogitkd contributors. All rights reserved.
+from contextlib import nullcontext
+
 import pytest
+import torch
 from mmengine.config import Config
 
 from mmlogitkd.utils import check_data_paths, register_all_modules
@@ -73,3 +76,28 @@ def test_epoch_warmup_under_iteration_loop_fails_before_building():
             model=dict(distill_warmup=dict(length=20)),
             train_cfg=dict(by_epoch=True, max_epochs=240)))
     check_warmup_unit(cfg)
+
+
+@pytest.mark.skipif(not torch.distributed.is_available(),
+                    reason='torch.distributed not built')
+@pytest.mark.parametrize('fails', [False, True])
+def test_distributed_session_destroys_the_process_group(tmp_path, fails):
+    import torch.distributed as dist
+    from mmlogitkd.utils.runtime import distributed_session
+    store = dist.FileStore(str(tmp_path / 'store'), 1)
+    dist.init_process_group('gloo', store=store, rank=0, world_size=1)
+    try:
+        with pytest.raises(RuntimeError) if fails else nullcontext():
+            with distributed_session():
+                tensor = torch.ones(3)
+                dist.all_reduce(tensor)
+                assert dist.is_initialized()
+                if fails:
+                    raise RuntimeError('a failing run')
+        assert not dist.is_initialized()
+    finally:
+        if dist.is_initialized():
+            dist.destroy_process_group()
+    # nothing to destroy: a no-op
+    with distributed_session():
+        pass
