@@ -4,29 +4,16 @@ a one-process cache as with the teacher in the loop, bit for bit: cache
 rows are keyed by (seeded epoch, sample), whatever rank draws the sample."""
 import os
 import re
-import subprocess
-import sys
 
 import pytest
 import torch
+from dist_launch import run_dist_train
 
-from .conftest import ROOT
 
-
-def _dist_train(config, work_dir, *cfg_options):
-    env = dict(os.environ)
-    env['PYTHONPATH'] = os.pathsep.join([ROOT, env.get('PYTHONPATH', '')])
-    env['PYTHON'] = sys.executable
-    env['PORT'] = str(29700 + (os.getpid() + len(cfg_options)) % 1000)
-    env['OMP_NUM_THREADS'] = '1'
-    argv = ['bash', 'tools/dist_train.sh', config, '2', '--work-dir',
-            str(work_dir), '--no-validate', '--cfg-options', 'log_level=INFO',
-            *cfg_options]
-    result = subprocess.run(argv, capture_output=True, text=True, env=env,
-                            timeout=600, cwd=ROOT)
-    log = result.stdout + result.stderr
-    assert result.returncode == 0, log[-6000:]
-    assert 'Distributed training: True' in log
+def _dist_train(config, work_dir, *cfg_options, port):
+    log = run_dist_train(config, work_dir, '--no-validate', '--cfg-options',
+                         'log_level=INFO', *cfg_options, port=port,
+                         env=dict(OMP_NUM_THREADS='1'), timeout=600)
     state = torch.load(work_dir / 'epoch_2.pth', map_location='cpu',
                        weights_only=False)['state_dict']
     return {k: v
@@ -38,9 +25,10 @@ def _dist_train(config, work_dir, *cfg_options):
 def test_two_ranks_from_a_one_process_cache(tmp_path, make_config,
                                             sdd_cache):
     config = make_config('kd', epochs=2)
-    online, log = _dist_train(config, tmp_path / 'online')
+    online, log = _dist_train(config, tmp_path / 'online', port=29700)
     cached, cached_log = _dist_train(config, tmp_path / 'cached',
-                                     f'model.teacher_cache={sdd_cache}')
+                                     f'model.teacher_cache={sdd_cache}',
+                                     port=29701)
     # the cached run did read the cache (its resolved config says so) and
     # both distilled: nonzero KD losses in their logs
     dumped = (tmp_path / 'cached' / os.path.basename(config)).read_text()

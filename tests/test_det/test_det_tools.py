@@ -10,6 +10,7 @@ import sys
 
 import pytest
 import torch
+from dist_launch import run_dist_train
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -171,16 +172,7 @@ def test_missing_data_or_teacher_fails_before_building(det_setup, tmp_path):
 
 def test_dist_train_two_cpu_ranks(det_setup):
     work = str(det_setup['root'] / 'dist')
-    env_port = str(29600 + os.getpid() % 1000)
-    result = subprocess.run(
-        ['bash', 'tools/dist_train.sh', det_setup['config'], '2',
-         '--work-dir', work],
-        capture_output=True, text=True, cwd=ROOT, timeout=900,
-        env=dict(os.environ, PYTHONPATH=ROOT, PORT=env_port,
-                 PYTHON=sys.executable))
-    assert result.returncode == 0, result.stderr[-5000:]
-    log = result.stdout + result.stderr
-    assert 'Distributed training: True' in log
+    log = run_dist_train(det_setup['config'], work, port=29600)
     assert 'loss_distill_ldrld' in log
     # the frozen teacher is not saved (save_teacher=False), only the
     # checksum of the one we gave it

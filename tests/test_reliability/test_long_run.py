@@ -7,11 +7,11 @@ student at its epoch, and no rank's memory grows from epoch to epoch."""
 import json
 import os
 import os.path as osp
-import subprocess
 import sys
 
 import pytest
 import torch
+from dist_launch import run_dist_train
 
 from .conftest import HERE, ROOT
 
@@ -65,19 +65,9 @@ def test_long_two_rank_run(tmp_path):
     torch.save(dict(state_dict=teacher.state_dict()), teacher_ckpt)
     work = tmp_path / 'work'
     tools_tests = osp.join(ROOT, 'tests', 'test_tools')  # rank_dump_hook
-    env = dict(os.environ)
-    env['PYTHONPATH'] = os.pathsep.join(
-        [HERE, tools_tests, ROOT, env.get('PYTHONPATH', '')])
-    env['PYTHON'] = sys.executable
-    env['PORT'] = str(29600 + os.getpid() % 1000)
-    env['OMP_NUM_THREADS'] = '1'
-    result = subprocess.run(
-        ['bash', 'tools/dist_train.sh', str(config), '2', '--work-dir',
-         str(work)], capture_output=True, text=True, env=env, timeout=900,
-        cwd=ROOT)
-    log = result.stdout + result.stderr
-    assert result.returncode == 0, log[-6000:]
-    assert 'Distributed training: True' in log
+    log = run_dist_train(config, work, port=29600,
+                         pythonpath=(HERE, tools_tests),
+                         env=dict(OMP_NUM_THREADS='1'))
     assert log.count('Epoch(val)') >= EPOCHS
 
     # the same student on both ranks at the end

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 import torch
+from dist_launch import run_dist_train
 
 from .conftest import CLASSIFIER, NUM_CLASSES, ROOT
 
@@ -136,16 +137,7 @@ def test_missing_data_fails_before_training(tiny_setup, tmp_path):
     reason='torch.distributed not built')
 def test_dist_train_two_cpu_ranks_train_the_same_model(tiny_setup):
     work = str(tiny_setup['root'] / 'dist')
-    env_port = str(29500 + os.getpid() % 1000)
-    os.environ['PORT'] = env_port
-    try:
-        log = run([
-            'bash', 'tools/dist_train.sh', tiny_setup['config'], '2',
-            '--work-dir', work
-        ])
-    finally:
-        os.environ.pop('PORT', None)
-    assert 'Distributed training: True' in log, log[-3000:]
+    run_dist_train(tiny_setup['config'], work, port=29500, pythonpath=(HERE, ))
     rank0 = torch.load(osp.join(work, 'rank0.pth'), weights_only=True)
     rank1 = torch.load(osp.join(work, 'rank1.pth'), weights_only=True)
     assert rank0.keys() == rank1.keys()
