@@ -32,7 +32,7 @@ from mmlogitkd.distillers.student import (load_student_state,  # noqa: E402
                                           student_weights)
 from mmlogitkd.utils import (load_runtime_cfg, prepare_runtime_cfg,  # noqa: E402
                              register_all_modules)
-from mmlogitkd.utils.runtime import distributed_session  # noqa: E402
+from mmlogitkd.utils.runtime import run_launched_main  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -101,5 +101,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    with distributed_session():
-        main()
+    run_launched_main(main)

@@ -24,8 +24,8 @@ from mmengine.runner import Runner  # noqa: E402
 
 from mmlogitkd.utils import (load_runtime_cfg, prepare_runtime_cfg,  # noqa: E402
                              register_all_modules)
-from mmlogitkd.utils.runtime import (distributed_session,  # noqa: E402
-                                     lock_work_dir)
+from mmlogitkd.utils.runtime import (lock_work_dir,  # noqa: E402
+                                     run_launched_main)
 from mmlogitkd.utils.checkpoint import (  # noqa: E402
     check_checkpoint_file, find_resumable_checkpoint, trusted_checkpoints)
 
@@ -133,5 +133,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    with distributed_session():
-        main()
+    run_launched_main(main)

@@ -81,23 +81,29 @@ def test_epoch_warmup_under_iteration_loop_fails_before_building():
 @pytest.mark.skipif(not torch.distributed.is_available(),
                     reason='torch.distributed not built')
 @pytest.mark.parametrize('fails', [False, True])
-def test_distributed_session_destroys_the_process_group(tmp_path, fails):
+def test_launched_main_destroys_the_group_and_exits(tmp_path, fails):
     import torch.distributed as dist
-    from mmlogitkd.utils.runtime import distributed_session
-    store = dist.FileStore(str(tmp_path / 'store'), 1)
-    dist.init_process_group('gloo', store=store, rank=0, world_size=1)
+    from mmlogitkd.utils.runtime import run_launched_main
+    exits = []
+
+    def main():
+        store = dist.FileStore(str(tmp_path / 'store'), 1)
+        dist.init_process_group('gloo', store=store, rank=0, world_size=1)
+        tensor = torch.ones(3)
+        dist.all_reduce(tensor)
+        if fails:
+            raise RuntimeError('a failing run')
+
     try:
         with pytest.raises(RuntimeError) if fails else nullcontext():
-            with distributed_session():
-                tensor = torch.ones(3)
-                dist.all_reduce(tensor)
-                assert dist.is_initialized()
-                if fails:
-                    raise RuntimeError('a failing run')
+            run_launched_main(main, exit_process=exits.append)
         assert not dist.is_initialized()
+        # a distributed success ends the process at once, with status 0; a
+        # failure raises as usual
+        assert exits == ([] if fails else [0])
     finally:
         if dist.is_initialized():
             dist.destroy_process_group()
-    # nothing to destroy: a no-op
-    with distributed_session():
-        pass
+    # a single-process run returns as usual
+    run_launched_main(lambda: None, exit_process=exits.append)
+    assert exits == ([] if fails else [0])
