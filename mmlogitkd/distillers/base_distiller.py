@@ -108,7 +108,7 @@ def build_distill_losses(cfgs: Dict[str, Union[dict, nn.Module]]
     """``name -> loss`` from ``name -> config``; a misspelt type fails
     naming ``model.distill_losses.<name>`` and the closest registered
     types."""
-    from mmlogitkd.utils.runtime import explain_unknown_type
+    from mmlogitkd.utils.registry_hints import explain_unknown_type
     losses = {}
     for name, cfg in cfgs.items():
         if isinstance(cfg, nn.Module):

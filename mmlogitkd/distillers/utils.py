@@ -106,7 +106,7 @@ def build_host_model(cfg: Union[dict, nn.Module],
     except KeyError as err:
         # a misspelt type (backbone, head, loss, ...): name the closest
         # registered ones instead of mmengine's bare KeyError
-        from mmlogitkd.utils.runtime import explain_unknown_type
+        from mmlogitkd.utils.registry_hints import explain_unknown_type
         hint = explain_unknown_type(err, f'model.{role}')
         if hint is None:
             raise

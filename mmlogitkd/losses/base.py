@@ -40,6 +40,14 @@ class BaseLogitLoss(nn.Module):
 
     #: whether ``target`` is mandatory
     requires_target = False
+    #: whether the loss takes view logits ``[N, C, K]`` (scale-decoupled)
+    #: rather than plain ``[N, C]`` logits
+    uses_views = False
+
+    def check_num_classes(self, num_classes: int) -> None:
+        """Raise a ``ValueError`` when the loss cannot run on logits of
+        ``num_classes`` columns (e.g. LDRLD's top-``k`` above it). Called by
+        the distillers once the models are built, before any step."""
 
     def __init__(self,
                  loss_weight: float = 1.0,

@@ -98,6 +98,13 @@ class LDRLDLoss(BaseLogitLoss):
         self._tables = {}
         return super()._apply(fn, *args, **kwargs)
 
+    def check_num_classes(self, num_classes: int) -> None:
+        if self.k > num_classes:
+            raise ValueError(
+                f'{type(self).__name__} k={self.k} is larger than the '
+                f'{num_classes} classes of the logits; choose k <= '
+                f'{num_classes}.')
+
     def extra_repr(self) -> str:
         return (f'alpha={self.alpha}, beta={self.beta}, k={self.k}, '
                 f'temperature={self.temperature}, gamma={self.gamma}, '

@@ -53,6 +53,10 @@ class ScaleDecoupledLoss(nn.Module):
         reduction (str): ``'mean'``, ``'sum'`` or ``'none'`` (``[N]``).
     """
 
+    #: the views ``[N, C, K]`` of both models, and a target, are needed
+    uses_views = True
+    requires_target = True
+
     def __init__(self,
                  loss: Union[dict, BaseLogitLoss] = dict(type='KDLoss'),
                  complementary_weight: float = 2.0,
@@ -126,6 +130,9 @@ class ScaleDecoupledLoss(nn.Module):
             self.loss.loss_weight / num_views)
         loss = weight_reduce_loss(per_row, weight, reduction, avg_factor)
         return loss if self.loss_weight == 1 else loss * self.loss_weight
+
+    def check_num_classes(self, num_classes: int) -> None:
+        self.loss.check_num_classes(num_classes)
 
     def extra_repr(self) -> str:
         return (f'complementary_weight={self.complementary_weight}, '

@@ -270,7 +270,7 @@ def _normalises_by_batch(layer: nn.Module) -> bool:
 
 def _grid_cell_logits(*args, **kwargs) -> Tensor:
     # imported late: mmlogitkd.distillers imports mmlogitkd.models
-    from mmlogitkd.distillers.views import grid_cell_logits
+    from mmlogitkd.models.cell_logits import grid_cell_logits
     return grid_cell_logits(*args, **kwargs)
 
 
