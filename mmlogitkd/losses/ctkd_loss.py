@@ -1,18 +1,18 @@
 # Copyright (c) mmlogitkd contributors. All rights reserved.
 from typing import Dict, Optional
 
-import torch
 from mmengine.logging import MessageHub
 from torch import Tensor
 
 from mmlogitkd.registry import MODELS
-from .base import BaseLogitLoss
-from .ctkd_temperature import build_temperature_module, cosine_lambda
+from .base import RowwiseLogitLoss, rowwise_loss
+from .ctkd_temperature import (InstanceTemperature, build_temperature_module,
+                               cosine_lambda)
 from .functional import dkd_loss, kd_loss
 
 
 @MODELS.register_module()
-class CTKDLoss(BaseLogitLoss):
+class CTKDLoss(RowwiseLogitLoss):
     """Curriculum temperature KD (Li et al., "Curriculum Temperature for
     Knowledge Distillation", AAAI 2023; official code ``zhengli97/CTKD``).
 
@@ -25,10 +25,13 @@ class CTKDLoss(BaseLogitLoss):
     ``lambda_epochs`` epochs on a cosine curriculum
     (:func:`~mmlogitkd.losses.ctkd_temperature.cosine_lambda`).
 
-    Per row: ``T^2 * KL(softmax(t / T) || softmax(s / T))`` (``base='kd'``,
-    official ``DistillKL``) or DKD's ``alpha * TCKD + beta * NCKD`` at T
-    (``base='dkd'``, official ``DKDloss`` fed the same temperature); batch
-    mean. ``mode='global'``: one T ``[1]`` (official ``Global_T``);
+    Per row ``l_n = T^2 * KL(softmax(t_n / T) || softmax(s_n / T))``
+    (``base='kd'``, official ``DistillKL``;
+    :func:`~mmlogitkd.losses.functional.kd_loss`) or DKD's
+    ``alpha * TCKD + beta * NCKD`` at T (``base='dkd'``, official
+    ``DKDloss`` fed the same temperature;
+    :func:`~mmlogitkd.losses.functional.dkd_loss`); then the batch
+    reduction. ``mode='global'``: one T ``[1]`` (official ``Global_T``);
     ``mode='instance'``: ``T [N, 1]`` from a 2-layer MLP on both models'
     logits (:class:`~mmlogitkd.losses.ctkd_temperature.InstanceTemperature`),
     with the official README's per-instance KL (teacher probabilities
@@ -43,9 +46,11 @@ class CTKDLoss(BaseLogitLoss):
     mode), logged as ``<name>_temperature`` every iteration without a host
     read.
 
-    Call: ``loss(student [N, C], teacher [N, C], target [N])``; ``target``
-    only for ``base='dkd'``. See :class:`BaseLogitLoss` for the shared
-    arguments.
+    Call: ``loss(student [N, C], teacher [N, C], target [N] | None) ->
+    scalar`` (``[N]`` for ``reduction='none'``); ``target`` is required
+    for ``base='dkd'`` (then C >= 2) and ignored for ``'kd'``;
+    ``mode='instance'`` runs on the ``num_classes`` it was built for only.
+    See :class:`RowwiseLogitLoss` for the shared arguments.
 
     Args:
         base (str): ``'kd'`` (default) or ``'dkd'``.
@@ -99,8 +104,9 @@ class CTKDLoss(BaseLogitLoss):
                              f'{lambda_epochs}')
         self.base = base
         self.mode = mode
-        #: DKD needs the target class
+        #: DKD needs the target class and a non-target one
         self.requires_target = base == 'dkd'
+        self.min_classes = 2 if base == 'dkd' else 1
         self.lambda_max = float(lambda_max)
         self.lambda_min = float(lambda_min)
         self.lambda_epochs = int(lambda_epochs)
@@ -127,24 +133,27 @@ class CTKDLoss(BaseLogitLoss):
         return cosine_lambda(epoch + 1, self.lambda_max, self.lambda_min,
                              self.lambda_epochs)
 
-    def loss_per_row(self, student: Tensor, teacher: Tensor,
-                     target: Optional[Tensor]) -> Tensor:
-        """``[N]`` loss at the learned temperature; the temperature module
-        gets its (reversed) gradient through T."""
+    @rowwise_loss
+    def forward(self, student: Tensor, teacher: Tensor,
+                target: Optional[Tensor]) -> Tensor:
+        """``[N]`` per-row loss of prepared ``[N, C]`` logits at the learned
+        temperature, which gets its (reversed) gradient through T (see
+        :func:`~mmlogitkd.losses.rowwise_loss` for the call)."""
         T = self.temperature_module(student, teacher, self.grl_lambda())
         self._last_temperature = T.detach()
         if self.base == 'dkd':
-            if student.shape[1] < 2:
-                raise ValueError('CTKDLoss(base="dkd") needs C >= 2 classes, '
-                                 f'got logits of shape {tuple(student.shape)}')
             return dkd_loss(student, teacher, target, self.alpha, self.beta, T)
-        if self.teacher_eps == 0:
-            return kd_loss(student, teacher, T)
-        # the official README's instance-wise KL_Loss:
-        # T^2 * sum((p_t + eps) * (log(p_t + eps) - log_softmax(s / T)))
-        p_t = torch.softmax(teacher / T, dim=1) + self.teacher_eps
-        log_ps = torch.log_softmax(student / T, dim=1)
-        return (p_t * (p_t.log() - log_ps)).sum(1) * (T * T).reshape(-1)
+        return kd_loss(student, teacher, T, self.teacher_eps)
+
+    def check_num_classes(self, num_classes: int) -> None:
+        super().check_num_classes(num_classes)
+        module = self.temperature_module
+        if isinstance(module, InstanceTemperature) and \
+                num_classes != module.num_classes:
+            raise ValueError(
+                f'{type(self).__name__}(mode="instance") was built for '
+                f'{module.num_classes} classes (num_classes), got logits of '
+                f'{num_classes}')
 
     def extra_log_vars(self) -> Dict[str, Tensor]:
         """``{'temperature': T}`` of the last call, detached (mean over

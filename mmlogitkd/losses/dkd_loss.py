@@ -4,20 +4,26 @@ from typing import Optional
 from torch import Tensor
 
 from mmlogitkd.registry import MODELS
-from .base import BaseLogitLoss
+from .base import RowwiseLogitLoss, rowwise_loss
 from .functional import dkd_loss
 
 
 @MODELS.register_module()
-class DKDLoss(BaseLogitLoss):
+class DKDLoss(RowwiseLogitLoss):
     """Decoupled knowledge distillation (Zhao et al., "Decoupled Knowledge
     Distillation", CVPR 2022).
 
-    ``alpha * TCKD + beta * NCKD`` per row (see :func:`dkd_loss`), batch
-    mean. Call: ``loss(student [N, C], teacher [N, C], target [N])``;
-    ``target`` is required and C >= 2. The linear warm-up of the paper is
-    the distiller's ``distill_warmup``, not part of the loss. See
-    :class:`BaseLogitLoss` for the shared arguments.
+    Per row ``l_n = alpha * TCKD_n + beta * NCKD_n``, both at temperature T
+    and times ``T^2``: TCKD the KL between the binary distributions
+    ``[p_y, 1 - p_y]`` of teacher and student, NCKD the KL between their
+    softmaxes over the non-target classes
+    (:func:`~mmlogitkd.losses.functional.dkd_loss`); then the batch
+    reduction. The linear warm-up of the paper is the distiller's
+    ``distill_warmup``, not part of the loss.
+
+    Call: ``loss(student [N, C], teacher [N, C], target [N]) -> scalar``
+    (``[N]`` for ``reduction='none'``); ``target`` is required and C >= 2.
+    See :class:`RowwiseLogitLoss` for the shared arguments.
 
     Args:
         alpha (float): Target-class (TCKD) weight. Defaults to 1.0.
@@ -26,6 +32,7 @@ class DKDLoss(BaseLogitLoss):
     """
 
     requires_target = True
+    min_classes = 2
 
     def __init__(self,
                  alpha: float = 1.0,
@@ -39,11 +46,11 @@ class DKDLoss(BaseLogitLoss):
         self.beta = float(beta)
         self.temperature = float(temperature)
 
-    def loss_per_row(self, student: Tensor, teacher: Tensor,
-                     target: Optional[Tensor]) -> Tensor:
-        if student.shape[1] < 2:
-            raise ValueError('DKDLoss needs C >= 2 classes, got logits of '
-                             f'shape {tuple(student.shape)}')
+    @rowwise_loss
+    def forward(self, student: Tensor, teacher: Tensor,
+                target: Optional[Tensor]) -> Tensor:
+        """``[N]`` per-row DKD of prepared ``[N, C]`` logits (see
+        :func:`~mmlogitkd.losses.rowwise_loss` for the call)."""
         return dkd_loss(student, teacher, target, self.alpha, self.beta,
                         self.temperature)
 

@@ -3,8 +3,10 @@
 
 Every function takes student and teacher logits ``[N, C]`` and returns the
 per-row loss ``[N]``; reduction, loss weight and logit standardization are
-the registered modules' business. The teacher never receives gradient (it is
-detached here as well). Notation: ``T`` is the temperature,
+the registered modules' business, and so is checking the arguments (each
+module checks its own when it is built), so these functions check none.
+The teacher never receives gradient (it is detached here as well).
+Notation: ``T`` is the temperature,
 ``KL(p || q) = sum_c p_c (log p_c - log q_c)``. "Removed" classes are taken
 out of a softmax exactly: their logit is set to the most negative finite
 value, so their probability is exactly 0 while every log-probability stays
@@ -21,19 +23,12 @@ from torch import Tensor
 from torch.autograd.function import once_differentiable
 
 from .soft_rank import soft_rank
+from .topk import sorts_by_keys, topk_by_sort_keys
 
 __all__ = [
     'standardize_logits', 'kd_loss', 'dkd_loss', 'nkd_loss',
-    'ldrld_pair_weights', 'ldrld_loss', 'rank_align_loss', 'topk_indices'
+    'ldrld_pair_weights', 'ldrld_loss', 'rank_align_loss'
 ]
-
-# torch's CPU topk works row by row (~0.8 us a row at C = 81); for CPU
-# batches of many short rows (detection RoIs) one SIMD sort of packed
-# (value, column) int32 keys is ~4x faster (measured: 0.21 vs 0.85 ms at
-# N=1024, C=81), not on long rows (C = 1000: 1.9 vs 0.45 ms) or small
-# batches (the fixed cost of ~40 us)
-_FAST_TOPK_MIN_NUMEL = 32768
-_FAST_TOPK_MAX_CLASSES = 256
 
 
 def standardize_logits(logits: Tensor, eps: float = 1e-7) -> Tensor:
@@ -65,10 +60,14 @@ def standardize_logits(logits: Tensor, eps: float = 1e-7) -> Tensor:
 
 def kd_loss(student: Tensor,
             teacher: Tensor,
-            temperature: Union[float, Tensor] = 4.0) -> Tensor:
+            temperature: Union[float, Tensor] = 4.0,
+            teacher_eps: float = 0.0) -> Tensor:
     """Vanilla KD (Hinton et al., 2015) per row.
 
-    ``T^2 * KL(softmax(t / T) || softmax(s / T))``.
+    ``T^2 * KL(softmax(t / T) || softmax(s / T))``; with ``teacher_eps``,
+    ``T^2 * sum_c (p_c + eps) (log(p_c + eps) - log softmax(s / T)_c)``,
+    ``p = softmax(t / T)`` (CTKD's instance-wise KL, the official README's
+    ``KL_Loss``).
 
     Args:
         student (Tensor): ``[N, C]`` student logits.
@@ -76,11 +75,17 @@ def kd_loss(student: Tensor,
         temperature (float | Tensor): T, or a tensor of shape ``[1]`` or
             ``[N, 1]`` (a learned temperature, which then gets gradient).
             Defaults to 4.0.
+        teacher_eps (float): Added to the teacher probabilities.
+            Defaults to 0.
 
     Returns:
         Tensor: ``[N]`` per-row loss.
     """
     T = temperature
+    if teacher_eps:
+        p_t = torch.softmax(teacher.detach() / T, dim=1) + teacher_eps
+        log_ps = torch.log_softmax(student / T, dim=1)
+        return (p_t * (p_t.log() - log_ps)).sum(1) * _squared(T)
     log_ps = F.log_softmax(student / T, dim=1)
     log_pt = F.log_softmax(teacher.detach() / T, dim=1)
     kl = F.kl_div(log_ps, log_pt, reduction='none', log_target=True)
@@ -206,96 +211,16 @@ def nkd_loss(student: Tensor,
     return loss_non - torch.exp(t_y - lse_t) * (s_y - lse_s)
 
 
-def topk_indices(logits: Tensor, k: int) -> Tensor:
-    """``torch.topk(logits, k, dim=1).indices``, faster on large CPU batches.
-
-    The result is always identical to ``torch.topk`` (largest first,
-    including torch's own order among tied values and NaNs). torch's CPU
-    topk works row by row and costs ~1 us per row, so for CPU batches of
-    many short rows (N * C >= 32768, C <= 256: detection RoIs) the rows are
-    sorted at once by :func:`_topk_by_sort_keys`.
-
-    Args:
-        logits (Tensor): ``[N, C]``.
-        k (int): ``1 <= k <= C``.
-
-    Returns:
-        Tensor: ``[N, k]`` int64 column indices.
-    """
-    if not _sorts_by_keys(logits, k):
-        return logits.topk(k, dim=1).indices
-    return torch.from_numpy(
-        np.ascontiguousarray(_topk_by_sort_keys(logits, k).T, np.int64))
-
-
-def _sorts_by_keys(logits: Tensor, k: int) -> bool:
-    """Whether :func:`_topk_by_sort_keys` beats ``torch.topk`` here."""
-    N, C = logits.shape
-    return (logits.device.type == 'cpu' and k < C <= _FAST_TOPK_MAX_CLASSES
-            and N * C >= _FAST_TOPK_MIN_NUMEL
-            and logits.dtype in (torch.float32, torch.float64))
-
-
-def _topk_by_sort_keys(logits: Tensor, k: int) -> np.ndarray:
-    """Top-k columns of a CPU ``[N, C]`` float batch, ``k < C <= 256``, by
-    one numpy sort of int32 keys; class-major ``[k, N]`` int32, otherwise
-    exactly ``torch.topk(logits, k, dim=1).indices.t()``.
-
-    A key holds a monotone (non-decreasing) image of the float32 value in
-    its high ``32 - b`` bits and the column in its low ``b = ceil(log2 C)``
-    bits, so sorting the keys (numpy's SIMD sort) sorts the values and
-    carries the columns along. The image rounds: two values may share a
-    bucket (high bits), and -0.0 and +0.0 land in neighbouring buckets.
-    Wherever the top ``k + 1`` keys of a row are at least ``2 << b`` apart
-    (so their buckets are at least 2 apart), their values are strictly
-    ordered and the top ``k`` are exact;
-    the other rows (ties or near-ties, ~1% of random rows) and rows with a
-    NaN or infinity at either end of the sort go to ``torch.topk``, which
-    then decides their order exactly as it would have.
-    """
-    N, C = logits.shape
-    bits = (C - 1).bit_length()
-    low = (1 << bits) - 1
-    value = logits.detach().to(torch.float32).numpy().view(np.int32)
-    # float bits -> signed int of the same order: flip the magnitude bits of
-    # negative values; then the column replaces the lowest bits
-    key = value >> 31
-    key &= 0x7fffffff
-    key ^= value
-    key &= ~low
-    key |= np.arange(C, dtype=np.int32)
-    key.sort(axis=1)
-    top = key[:, C - k - 1:]  # the k + 1 largest, ascending
-    # neighbours' buckets are at least 2 apart wherever their keys are at
-    # least 2 << bits apart (a sufficient test; no bucket array needed; a
-    # difference past 2**31 wraps negative and so counts as near, too)
-    near = top[:, 1:] - top[:, :-1]
-    near = near < 2 << bits
-    # +inf / NaN on top, or -NaN / -inf at the bottom (torch ranks a NaN of
-    # either sign first): python's << and >> floor like numpy's
-    undecided = np.concatenate(
-        (np.flatnonzero(near) // k,
-         np.flatnonzero(top[:, -1] >= (0x7f800000 >> bits) << bits),
-         np.flatnonzero(key[:, 0] < ((-0x7f800001 >> bits) + 1) << bits)))
-    index = np.ascontiguousarray(top.T[:0:-1])  # largest first
-    index &= low
-    if undecided.size:
-        rows = torch.from_numpy(undecided)
-        exact = logits.detach().index_select(0, rows).topk(k, dim=1)
-        index[:, undecided] = exact.indices.numpy().T
-    return index
-
-
 def _ldrld_flat_index(source: Tensor, k: int) -> Tensor:
     """Positions of the top k of each row of ``source [N, C]`` (the
     ``torch.topk`` order) in the flattened ``[2, N, C]`` student-teacher
     stack of :class:`_LDRLDFunction`: ``[k * 2 * N]`` int64 in ``[k, 2, N]``
     order, one index for the gather, the removal and the gradient."""
     N, C = source.shape
-    if _sorts_by_keys(source, k):
+    if sorts_by_keys(source, k):
         # class-major straight from the sort: no transposed copy
         offsets = np.arange(0, 2 * N * C, C, dtype=np.int64).reshape(2, N)
-        flat = np.add(_topk_by_sort_keys(source, k)[:, None], offsets)
+        flat = np.add(topk_by_sort_keys(source, k)[:, None], offsets)
         return torch.from_numpy(flat.reshape(-1))
     index = source.topk(k, dim=1).indices
     offsets = torch.arange(0, 2 * N * C, C, device=source.device).view(2, N)
@@ -464,25 +389,21 @@ def ldrld_loss(student: Tensor,
     Args:
         student (Tensor): ``[N, C]`` student logits.
         teacher (Tensor): ``[N, C]`` teacher logits.
-        k (int): Top classes, ``1 <= k <= C``. Defaults to 7.
+        k (int): Top classes, ``1 <= k <= C`` (not checked here:
+            :class:`~mmlogitkd.losses.LDRLDLoss` checks its ``k`` when built
+            and against C on every call). Defaults to 7.
         temperature (float): T. Defaults to 4.0.
         gamma (float): ADW decay. Defaults to 0.05.
         alpha (float): Weight of ``L_local``. Defaults to 1.0.
         beta (float): Weight of ``L_RNTK``. Defaults to 1.0.
-        topk_from (str): ``'student'`` or ``'teacher'``.
+        topk_from (str): ``'student'`` or ``'teacher'`` (any other value:
+            the teacher).
         pair_weight, incidence (Tensor, optional): Precomputed
             :func:`ldrld_pair_weights` for this ``k`` and ``gamma``.
 
     Returns:
         Tensor: ``[N]`` per-row loss.
     """
-    N, C = student.shape
-    if not 1 <= k <= C:
-        raise ValueError(f'LDRLD needs 1 <= k <= C, got k={k} for logits of '
-                         f'shape {tuple(student.shape)}')
-    if topk_from not in ('student', 'teacher'):
-        raise ValueError("topk_from must be 'student' or 'teacher', got "
-                         f'{topk_from!r}')
     teacher = teacher.detach()
     source = student.detach() if topk_from == 'student' else teacher
     flat_index = _ldrld_flat_index(source, k)
@@ -521,14 +442,12 @@ def rank_align_loss(student: Tensor,
         student (Tensor): ``[N, C]`` student logits.
         teacher (Tensor): ``[N, C]`` teacher logits.
         regularization_strength (float): eps of the soft rank.
-        mode (str): ``'l2'``, ``'l1'`` or ``'spearman'``.
+        mode (str): ``'l2'``, ``'l1'`` or ``'spearman'`` (any other value:
+            ``'spearman'``).
 
     Returns:
         Tensor: ``[N]`` per-row loss.
     """
-    if mode not in ('l2', 'l1', 'spearman'):
-        raise ValueError("mode must be 'l2', 'l1' or 'spearman', got "
-                         f'{mode!r}')
     teacher = teacher.detach().to(student.dtype)
     if student.device.type != 'cpu' or \
             student.numel() <= _RANK_STACK_MAX_NUMEL:

@@ -4,19 +4,22 @@ from typing import Optional
 from torch import Tensor
 
 from mmlogitkd.registry import MODELS
-from .base import BaseLogitLoss
+from .base import RowwiseLogitLoss, rowwise_loss
 from .functional import kd_loss
 
 
 @MODELS.register_module()
-class KDLoss(BaseLogitLoss):
+class KDLoss(RowwiseLogitLoss):
     """Vanilla knowledge distillation (Hinton et al., "Distilling the
     Knowledge in a Neural Network", 2015).
 
-    ``T^2 * KL(softmax(t / T) || softmax(s / T))`` per row, batch mean.
-    Call: ``loss(student [N, C], teacher [N, C], target=None)``; ``target``
-    is accepted and ignored. See :class:`BaseLogitLoss` for the shared
-    arguments (``loss_weight``, ``reduction``, ``standardize``, ``weight``,
+    Per row ``l_n = T^2 * KL(softmax(t_n / T) || softmax(s_n / T))``, then
+    the batch reduction (:func:`~mmlogitkd.losses.functional.kd_loss`).
+
+    Call: ``loss(student [N, C], teacher [N, C], target [N] | None) ->
+    scalar`` (``[N]`` for ``reduction='none'``); ``target`` is accepted and
+    ignored. See :class:`RowwiseLogitLoss` for the shared arguments
+    (``loss_weight``, ``reduction``, ``standardize``, ``weight``,
     ``avg_factor``).
 
     Args:
@@ -29,8 +32,11 @@ class KDLoss(BaseLogitLoss):
             raise ValueError(f'temperature must be > 0, got {temperature}')
         self.temperature = float(temperature)
 
-    def loss_per_row(self, student: Tensor, teacher: Tensor,
-                     target: Optional[Tensor]) -> Tensor:
+    @rowwise_loss
+    def forward(self, student: Tensor, teacher: Tensor,
+                target: Optional[Tensor]) -> Tensor:
+        """``[N]`` per-row KD of prepared ``[N, C]`` logits (see
+        :func:`~mmlogitkd.losses.rowwise_loss` for the call)."""
         return kd_loss(student, teacher, self.temperature)
 
     def extra_repr(self) -> str:

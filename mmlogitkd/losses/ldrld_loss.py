@@ -1,32 +1,37 @@
 # Copyright (c) mmlogitkd contributors. All rights reserved.
-from typing import Optional
+from typing import Optional, Tuple
 
 import torch
 from torch import Tensor
 
 from mmlogitkd.registry import MODELS
-from .base import BaseLogitLoss
+from .base import RowwiseLogitLoss, rowwise_loss
 from .functional import ldrld_loss, ldrld_pair_weights
 
 
 @MODELS.register_module()
-class LDRLDLoss(BaseLogitLoss):
+class LDRLDLoss(RowwiseLogitLoss):
     """Local Dense Relational Logit Distillation (Liu et al., ICCV 2025;
     seeds 000/001).
 
-    Returns ``alpha * L_local + beta * L_RNTK`` per row, batch mean; the
-    cross-entropy term of the paper stays with the task loss. ``L_local``
-    averages the ADW-weighted 2-class KLs of every pair of the top-k classes
-    and the k-class KL of the whole group; ``L_RNTK`` is the KL over the
-    classes outside the top k. All terms at temperature T, times ``T^2``.
-    See :func:`ldrld_loss` for the exact semantics and where they differ from
-    the official code (exact removal, ``k == C``, ``k == 2``).
+    With ``I_n`` the top-k classes of row n (of the student, or of the
+    teacher with ``topk_from='teacher'``), per row
+    ``l_n = alpha * L_local + beta * L_RNTK``, then the batch reduction:
+    ``L_local = (sum_{a < b} ADW_ab KL_ab + KL_I) / (C(k, 2) + 1)``
+    averages the ADW-weighted 2-class KLs of every pair of ``I_n`` and the
+    k-class KL of the whole group; ``L_RNTK`` is the KL over the C - k
+    classes outside ``I_n``. All KLs at temperature T, times ``T^2``. The
+    cross-entropy term of the paper stays with the task loss. See
+    :func:`~mmlogitkd.losses.functional.ldrld_loss` for the exact semantics
+    and where they differ from the official code (exact removal,
+    ``k == C``, ``k == 2``).
 
-    Call: ``loss(student [N, C], teacher [N, C], target=None)``; ``target``
-    is accepted and ignored; ``k <= C`` is checked per call. With
-    ``standardize=True`` everything, the top-k selection included, sees the
-    standardized logits (the same order). See :class:`BaseLogitLoss` for the
-    shared arguments.
+    Call: ``loss(student [N, C], teacher [N, C], target [N] | None) ->
+    scalar`` (``[N]`` for ``reduction='none'``); ``target`` is accepted and
+    ignored; ``k <= C`` (:meth:`check_num_classes`) is checked per call.
+    With ``standardize=True`` everything, the top-k selection included,
+    sees the standardized logits (the same order). See
+    :class:`RowwiseLogitLoss` for the shared arguments.
 
     Args:
         alpha (float): Weight of ``L_local``. Defaults to 1.0.
@@ -83,15 +88,23 @@ class LDRLDLoss(BaseLogitLoss):
         self.register_buffer('incidence', incidence, persistent=False)
         self._tables = {}  # (dtype, device) -> tables in that dtype
 
-    def loss_per_row(self, student: Tensor, teacher: Tensor,
-                     target: Optional[Tensor]) -> Tensor:
-        key = (student.dtype, self.pair_weight.device)
-        if key not in self._tables:
-            self._tables[key] = (self.pair_weight.to(student.dtype),
-                                 self.incidence.to(student.dtype))
+    @rowwise_loss
+    def forward(self, student: Tensor, teacher: Tensor,
+                target: Optional[Tensor]) -> Tensor:
+        """``[N]`` per-row LDRLD of prepared ``[N, C]`` logits (see
+        :func:`~mmlogitkd.losses.rowwise_loss` for the call)."""
         return ldrld_loss(student, teacher, self.k, self.temperature,
                           self.gamma, self.alpha, self.beta, self.topk_from,
-                          *self._tables[key])
+                          *self._pair_tables(student.dtype))
+
+    def _pair_tables(self, dtype: torch.dtype) -> Tuple[Tensor, Tensor]:
+        """``pair_weight [P]`` and ``incidence [k, P]`` in ``dtype``, cast
+        once per dtype and device."""
+        key = (dtype, self.pair_weight.device)
+        if key not in self._tables:
+            self._tables[key] = (self.pair_weight.to(dtype),
+                                 self.incidence.to(dtype))
+        return self._tables[key]
 
     def _apply(self, fn, *args, **kwargs):
         # buffers may move or change dtype: drop the per-dtype copies
@@ -99,6 +112,7 @@ class LDRLDLoss(BaseLogitLoss):
         return super()._apply(fn, *args, **kwargs)
 
     def check_num_classes(self, num_classes: int) -> None:
+        super().check_num_classes(num_classes)
         if self.k > num_classes:
             raise ValueError(
                 f'{type(self).__name__} k={self.k} is larger than the '

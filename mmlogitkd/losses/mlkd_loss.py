@@ -13,12 +13,12 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mmlogitkd.registry import MODELS
-from .base import BaseLogitLoss
+from .base import BatchLogitLoss, batch_loss
 from .functional import standardize_logits
-from .utils import check_logit_pair, check_reduction
 
 __all__ = [
-    'MLKDLoss', 'median_fraction', 'multi_temperature_kd', 'gram_losses'
+    'MLKDLoss', 'mlkd_terms', 'median_fraction', 'multi_temperature_kd',
+    'gram_losses'
 ]
 
 
@@ -99,6 +99,80 @@ def gram_losses(student: Tensor, teacher: Tensor,
     return torch.stack((bc, cc))
 
 
+def mlkd_terms(student: Tensor,
+               teacher: Tensor,
+               temperatures: Sequence[float] = (4., 3., 5., 2., 6.),
+               strong_temperatures: Sequence[float] = (4., 3., 5.),
+               extra_weak_temperatures: Sequence[float] = (2., 6.),
+               confidence_mask: bool = True,
+               standardize: bool = False,
+               standardize_all_levels: bool = False) -> Tensor:
+    """The three levels of MLKD on a weak and a strong view (see
+    :class:`MLKDLoss` for the equations and the official code).
+
+    Args:
+        student (Tensor): ``[2N, C]`` student logits, rows ``[0, N)`` the
+            weak view, rows ``[N, 2N)`` the strong view of the same images.
+        teacher (Tensor): ``[2N, C]`` teacher logits, the same layout.
+        temperatures (Sequence[float]): Weak-view temperatures of all three
+            levels (at least one).
+        strong_temperatures (Sequence[float]): Strong-view instance
+            temperatures.
+        extra_weak_temperatures (Sequence[float]): Unmasked weak-view
+            instance temperatures.
+        confidence_mask (bool): Scale the masked terms by the kept fraction
+            (:func:`median_fraction`).
+        standardize (bool): Standardize the logits of the instance level.
+        standardize_all_levels (bool): With ``standardize``, the batch and
+            class levels too.
+
+    Returns:
+        Tensor: ``[3]``: the instance, batch and class levels.
+    """
+    N = student.shape[0] // 2
+    s_weak, s_strong = student[:N], student[N:]
+    t_weak, t_strong = teacher[:N], teacher[N:]
+    if confidence_mask:
+        p_t = F.softmax(t_weak, dim=1)
+        mask = median_fraction(p_t.max(dim=1).values)
+        class_mask = median_fraction(p_t.sum(dim=0))
+    else:
+        mask = class_mask = student.new_ones(())
+
+    # instance level: every (view, T) term in one [K, N, C] stack
+    z_s_weak, z_t_weak = s_weak, t_weak
+    z_s_strong, z_t_strong = s_strong, t_strong
+    if standardize:
+        z_s_weak, z_t_weak = standardize_logits(s_weak), standardize_logits(
+            t_weak)
+        z_s_strong, z_t_strong = standardize_logits(
+            s_strong), standardize_logits(t_strong)
+    temperatures = tuple(temperatures)
+    strong_temperatures = tuple(strong_temperatures)
+    extra_weak_temperatures = tuple(extra_weak_temperatures)
+    k_w, k_s, k_e = (len(temperatures), len(strong_temperatures),
+                     len(extra_weak_temperatures))
+    N, C = s_weak.shape
+
+    def stack(weak: Tensor, strong: Tensor) -> Tensor:
+        return torch.cat((weak.expand(k_w, N, C), strong.expand(k_s, N, C),
+                          weak.expand(k_e, N, C)))
+
+    temps = student.new_tensor(temperatures + strong_temperatures +
+                               extra_weak_temperatures)
+    kd = multi_temperature_kd(stack(z_s_weak, z_s_strong),
+                              stack(z_t_weak, z_t_strong), temps)
+    instance = mask * kd[:k_w].sum() + kd[k_w:].sum()
+
+    # batch and class levels, weak view
+    if standardize and standardize_all_levels:
+        g_s, g_t = z_s_weak, z_t_weak
+    else:
+        g_s, g_t = s_weak, t_weak
+    bc, cc = gram_losses(g_s, g_t, temps[:k_w]).sum(1)
+    return torch.stack((instance, mask * bc, class_mask * cc))
+
+
 def _temperatures(values: Sequence[float], name: str) -> tuple:
     values = tuple(float(t) for t in values)
     if any(not t > 0 for t in values):
@@ -107,14 +181,16 @@ def _temperatures(values: Sequence[float], name: str) -> tuple:
 
 
 @MODELS.register_module()
-class MLKDLoss(BaseLogitLoss):
+class MLKDLoss(BatchLogitLoss):
     """Multi-level logit distillation on a weak and a strong view.
 
-    Call: ``loss(student [2N, C], teacher [2N, C], target=None)``, the
-    views stacked on the batch axis: rows ``[0, N)`` are the weak view of N
-    images, rows ``[N, 2N)`` the strong view of the same images, in the same
-    order (what :class:`~mmlogitkd.distillers.MultiViewClsDistiller`
-    gives). Returns a scalar: the batch- and class-level terms are not
+    Call: ``loss(student [2N, C], teacher [2N, C], target [2N] | None) ->
+    scalar``, the views stacked on the batch axis: rows ``[0, N)`` are the
+    weak view of N images, rows ``[N, 2N)`` the strong view of the same
+    images, in the same order (what
+    :class:`~mmlogitkd.distillers.MultiViewClsDistiller` gives); C >= 2;
+    ``target`` is accepted and ignored. A batch-level loss
+    (:class:`BatchLogitLoss`): the batch- and class-level terms are not
     per-row, so ``weight``, ``avg_factor`` and ``reduction='none'`` are
     refused. The student's cross-entropy on both views is the distiller's.
 
@@ -167,8 +243,10 @@ class MLKDLoss(BaseLogitLoss):
             fraction, as the official code. Defaults to True.
         standardize_all_levels (bool): See above. Defaults to False.
         **kwargs: ``loss_weight`` and ``standardize`` of
-            :class:`BaseLogitLoss`.
+            :class:`BatchLogitLoss`.
     """
+
+    min_classes = 2
 
     def __init__(self,
                  temperatures: Sequence[float] = (4., 3., 5., 2., 6.),
@@ -181,10 +259,6 @@ class MLKDLoss(BaseLogitLoss):
                  standardize_all_levels: bool = False,
                  **kwargs) -> None:
         super().__init__(**kwargs)
-        if self.reduction != 'mean':
-            raise ValueError("MLKDLoss has batch- and class-level terms: "
-                             "only reduction='mean' is defined, got "
-                             f'{self.reduction!r}')
         self.temperatures = _temperatures(temperatures, 'temperatures')
         if not self.temperatures:
             raise ValueError('MLKDLoss needs at least one temperature')
@@ -199,91 +273,22 @@ class MLKDLoss(BaseLogitLoss):
         self.standardize_all_levels = bool(standardize_all_levels)
         self._last_terms: Optional[Tensor] = None
 
-    def forward(self,
-                student_logits: Tensor,
-                teacher_logits: Tensor,
-                target: Optional[Tensor] = None,
-                weight: Optional[Tensor] = None,
-                avg_factor: Optional[float] = None,
-                reduction_override: Optional[str] = None) -> Tensor:
-        """Compute the loss.
-
-        Args:
-            student_logits (Tensor): ``[2N, C]``, weak view then strong.
-            teacher_logits (Tensor): ``[2N, C]``; gets no gradient.
-            target (Tensor, optional): Accepted and ignored.
-            weight, avg_factor: Must be None.
-            reduction_override (str, optional): Only ``'mean'``.
-
-        Returns:
-            Tensor: scalar.
-        """
-        check_logit_pair(student_logits, teacher_logits)
-        if weight is not None or avg_factor is not None or check_reduction(
-                reduction_override or 'mean') != 'mean':
-            raise ValueError('MLKDLoss is a batch-level loss: no per-row '
-                             "weight, avg_factor or reduction other than "
-                             "'mean'")
-        rows, C = student_logits.shape
-        if rows % 2:
+    @batch_loss
+    def forward(self, student: Tensor, teacher: Tensor,
+                target: Optional[Tensor]) -> Tensor:
+        """Scalar MLKD (before ``loss_weight``) of prepared ``[2N, C]``
+        logits (see :func:`~mmlogitkd.losses.batch_loss` for the call)."""
+        if student.shape[0] % 2:
             raise ValueError(
                 'MLKDLoss needs the weak and the strong view of each image '
                 'stacked on the batch axis ([2N, C]: weak rows, then strong '
-                f'rows), got logits of shape {tuple(student_logits.shape)} '
+                f'rows), got logits of shape {tuple(student.shape)} '
                 '(an odd number of rows). Use MultiViewClsDistiller with a '
                 'two-view pipeline.')
-        if C < 2:
-            raise ValueError('MLKDLoss needs C >= 2 classes, got logits of '
-                             f'shape {tuple(student_logits.shape)}')
-        if rows == 0:
-            return student_logits.sum() * 0.0
-        loss = self.forward_rows(student_logits, teacher_logits, None)
-        return loss if self.loss_weight == 1 else loss * self.loss_weight
-
-    def _loss(self, student: Tensor, teacher: Tensor,
-              target: Optional[Tensor]) -> Tensor:
-        """Scalar MLKD loss (before ``loss_weight``) of prepared
-        ``[2N, C]`` logits."""
-        N = student.shape[0] // 2
-        s_weak, s_strong = student[:N], student[N:]
-        t_weak, t_strong = teacher[:N], teacher[N:]
-        if self.confidence_mask:
-            p_t = F.softmax(t_weak, dim=1)
-            mask = median_fraction(p_t.max(dim=1).values)
-            class_mask = median_fraction(p_t.sum(dim=0))
-        else:
-            mask = class_mask = student.new_ones(())
-
-        # instance level: every (view, T) term in one [K, N, C] stack
-        z_s_weak, z_t_weak = s_weak, t_weak
-        z_s_strong, z_t_strong = s_strong, t_strong
-        if self.standardize:
-            z_s_weak, z_t_weak = standardize_logits(
-                s_weak), standardize_logits(t_weak)
-            z_s_strong, z_t_strong = standardize_logits(
-                s_strong), standardize_logits(t_strong)
-        k_w, k_s, k_e = (len(self.temperatures), len(self.strong_temperatures),
-                         len(self.extra_weak_temperatures))
-        N, C = s_weak.shape
-
-        def stack(weak: Tensor, strong: Tensor) -> Tensor:
-            return torch.cat((weak.expand(k_w, N, C), strong.expand(k_s, N, C),
-                              weak.expand(k_e, N, C)))
-
-        temps = student.new_tensor(self.temperatures +
-                                   self.strong_temperatures +
-                                   self.extra_weak_temperatures)
-        kd = multi_temperature_kd(stack(z_s_weak, z_s_strong),
-                                  stack(z_t_weak, z_t_strong), temps)
-        instance = mask * kd[:k_w].sum() + kd[k_w:].sum()
-
-        # batch and class levels, weak view
-        if self.standardize and self.standardize_all_levels:
-            g_s, g_t = z_s_weak, z_t_weak
-        else:
-            g_s, g_t = s_weak, t_weak
-        bc, cc = gram_losses(g_s, g_t, temps[:k_w]).sum(1)
-        terms = torch.stack((instance, mask * bc, class_mask * cc))
+        terms = mlkd_terms(student, teacher, self.temperatures,
+                           self.strong_temperatures,
+                           self.extra_weak_temperatures, self.confidence_mask,
+                           self.standardize, self.standardize_all_levels)
         self._last_terms = terms.detach()
         return (self.instance_weight * terms[0] +
                 self.batch_weight * terms[1] + self.class_weight * terms[2])

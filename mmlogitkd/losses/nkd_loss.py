@@ -4,23 +4,26 @@ from typing import Optional
 from torch import Tensor
 
 from mmlogitkd.registry import MODELS
-from .base import BaseLogitLoss
+from .base import RowwiseLogitLoss, rowwise_loss
 from .functional import nkd_loss
 
 
 @MODELS.register_module()
-class NKDLoss(BaseLogitLoss):
+class NKDLoss(RowwiseLogitLoss):
     """Normalized knowledge distillation (Yang et al., "From Knowledge
     Distillation to Self-Knowledge Distillation: A Unified Approach with
     Normalized Loss and Customized Soft Labels", ICCV 2023).
 
-    ``-p^t_y log p^s_y`` at temperature 1 plus
+    Per row ``l_n = -p^t_y log p^s_y`` at temperature 1 plus
     ``-gamma * T^2 * sum_{j != y} q^t_j log q^s_j`` over the non-target
-    classes (target column removed) at temperature T, per row, batch mean
-    (see :func:`nkd_loss`). Call: ``loss(student [N, C], teacher [N, C],
-    target [N])``; ``target`` is required and C >= 2. With
-    ``standardize=True`` both terms see the standardized logits. See
-    :class:`BaseLogitLoss` for the shared arguments.
+    classes (target column removed) at temperature T
+    (:func:`~mmlogitkd.losses.functional.nkd_loss`); then the batch
+    reduction. With ``standardize=True`` both terms see the standardized
+    logits.
+
+    Call: ``loss(student [N, C], teacher [N, C], target [N]) -> scalar``
+    (``[N]`` for ``reduction='none'``); ``target`` is required and C >= 2.
+    See :class:`RowwiseLogitLoss` for the shared arguments.
 
     Args:
         temperature (float): T of the non-target term. Defaults to 1.0.
@@ -28,6 +31,7 @@ class NKDLoss(BaseLogitLoss):
     """
 
     requires_target = True
+    min_classes = 2
 
     def __init__(self,
                  temperature: float = 1.0,
@@ -39,11 +43,11 @@ class NKDLoss(BaseLogitLoss):
         self.temperature = float(temperature)
         self.gamma = float(gamma)
 
-    def loss_per_row(self, student: Tensor, teacher: Tensor,
-                     target: Optional[Tensor]) -> Tensor:
-        if student.shape[1] < 2:
-            raise ValueError('NKDLoss needs C >= 2 classes, got logits of '
-                             f'shape {tuple(student.shape)}')
+    @rowwise_loss
+    def forward(self, student: Tensor, teacher: Tensor,
+                target: Optional[Tensor]) -> Tensor:
+        """``[N]`` per-row NKD of prepared ``[N, C]`` logits (see
+        :func:`~mmlogitkd.losses.rowwise_loss` for the call)."""
         return nkd_loss(student, teacher, target, self.temperature,
                         self.gamma)
 

@@ -4,22 +4,25 @@ from typing import Optional
 from torch import Tensor
 
 from mmlogitkd.registry import MODELS
-from .base import BaseLogitLoss
+from .base import RowwiseLogitLoss, rowwise_loss
 from .functional import rank_align_loss
 
 
 @MODELS.register_module()
-class RankAlignLoss(BaseLogitLoss):
+class RankAlignLoss(RowwiseLogitLoss):
     """Rank alignment of logits (Lu et al., ICIC 2025; seed 003).
 
-    Soft ranks (:func:`soft_rank`, Blondel et al., ICML 2020) of the student
-    and the teacher logits of each row, then ``mean_c (r(s)_c - r(t)_c)^2``
-    (``mode='l2'``, the paper's ``L_RA``), ``mean_c |r(s)_c - r(t)_c|``
-    (``'l1'``) or ``1 - Pearson(r(s), r(t))`` (``'spearman'``), batch mean.
-    No temperature, hence no ``standardize`` switch. Call:
-    ``loss(student [N, C], teacher [N, C], target=None)``; ``target`` is
-    accepted and ignored. See :class:`BaseLogitLoss` for the shared
-    arguments.
+    With ``r(z)`` the soft ranks of a row (:func:`soft_rank`, Blondel et
+    al., ICML 2020, ``eps = regularization_strength``), per row
+    ``l_n = mean_c (r(s_n)_c - r(t_n)_c)^2`` (``mode='l2'``, the paper's
+    ``L_RA``), ``mean_c |r(s_n)_c - r(t_n)_c|`` (``'l1'``) or
+    ``1 - Pearson(r(s_n), r(t_n))`` (``'spearman'``)
+    (:func:`~mmlogitkd.losses.functional.rank_align_loss`); then the batch
+    reduction. No temperature, hence no ``standardize`` switch.
+
+    Call: ``loss(student [N, C], teacher [N, C], target [N] | None) ->
+    scalar`` (``[N]`` for ``reduction='none'``); ``target`` is accepted and
+    ignored. See :class:`RowwiseLogitLoss` for the shared arguments.
 
     Args:
         regularization_strength (float): eps of the soft rank (paper: 1).
@@ -41,8 +44,11 @@ class RankAlignLoss(BaseLogitLoss):
         self.regularization_strength = float(regularization_strength)
         self.mode = mode
 
-    def loss_per_row(self, student: Tensor, teacher: Tensor,
-                     target: Optional[Tensor]) -> Tensor:
+    @rowwise_loss
+    def forward(self, student: Tensor, teacher: Tensor,
+                target: Optional[Tensor]) -> Tensor:
+        """``[N]`` per-row rank alignment of prepared ``[N, C]`` logits (see
+        :func:`~mmlogitkd.losses.rowwise_loss` for the call)."""
         return rank_align_loss(student, teacher,
                                self.regularization_strength, self.mode)
 

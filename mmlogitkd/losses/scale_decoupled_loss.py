@@ -8,7 +8,7 @@ import torch.nn as nn
 from torch import Tensor
 
 from mmlogitkd.registry import MODELS
-from .base import BaseLogitLoss
+from .base import RowwiseLogitLoss
 from .utils import (check_logit_pair, check_reduction, check_target,
                     weight_reduce_loss)
 
@@ -17,23 +17,26 @@ __all__ = ['ScaleDecoupledLoss']
 
 @MODELS.register_module()
 class ScaleDecoupledLoss(nn.Module):
-    """Scale-decoupled distillation around any logit loss (SD-KD, SD-DKD,
-    SD-NKD, GL-DKD, ...), Wei et al., CVPR 2024.
+    """Scale-decoupled distillation around any row-wise logit loss (SD-KD,
+    SD-DKD, SD-NKD, SD-LDRLD, GL-DKD, ...), Wei et al., CVPR 2024.
 
     Call: ``loss(student_views [N, C, K], teacher_views [N, C, K],
-    target [N])`` with view 0 the global logits and any number K of views.
-    How the views are made is the task adapter's business (multi-scale grid
-    cells of the last feature map in classification and re-id, the five
-    polyphase RoI views in detection); this loss only sees logits.
+    target [N]) -> scalar`` (``[N]`` for ``reduction='none'``) with view 0
+    the global logits and any number K of views. How the views are made is
+    the task adapter's business (multi-scale grid cells of the last feature
+    map in classification and re-id, the five polyphase RoI views in
+    detection); this loss only sees logits.
 
-    The wrapped loss is evaluated once on all ``N x K`` view rows with the
-    target repeated per view. View weights: the global view 1; a local view
-    is *consistent* when ``(argmax teacher_global == y) == (argmax
-    teacher_view == y)`` and gets 1, otherwise *complementary* and gets
-    ``complementary_weight`` (1.0 disables the distinction, as the official
-    detection code). Per row ``sum_k w_k l_k / K``, then ``weight`` /
-    ``avg_factor`` / ``reduction`` over the rows, so ``'mean'`` is
-    ``sum_{n,k} w l / (N K)`` as in the official code.
+    With ``l_nk`` the wrapped loss's per-row value on view k of row n
+    (:meth:`RowwiseLogitLoss.forward_rows`, evaluated once on all ``N x K``
+    view rows with the target repeated per view) and ``lw`` its
+    ``loss_weight``, per row ``l_n = lw * sum_k w_nk l_nk / K``, then
+    ``weight`` / ``avg_factor`` / ``reduction`` over the rows, so
+    ``'mean'`` is ``sum_{n,k} w l / (N K)`` as in the official code. View
+    weights: the global view 1; a local view is *consistent* when
+    ``(argmax teacher_global == y) == (argmax teacher_view == y)`` and gets
+    1, otherwise *complementary* and gets ``complementary_weight`` (1.0
+    disables the distinction, as the official detection code).
 
     With ``skip_nonfinite_views=True`` (the official GL-DKD detection code)
     a view whose loss is not finite on some row is left out and the others
@@ -42,7 +45,7 @@ class ScaleDecoupledLoss(nn.Module):
     skipped views is zero.
 
     Args:
-        loss (dict | BaseLogitLoss): The per-view loss, e.g.
+        loss (dict | RowwiseLogitLoss): The per-view loss, e.g.
             ``dict(type='KDLoss', temperature=4.0)``; its own ``loss_weight``
             multiplies too.
         complementary_weight (float): Weight of complementary views (the
@@ -53,22 +56,23 @@ class ScaleDecoupledLoss(nn.Module):
         reduction (str): ``'mean'``, ``'sum'`` or ``'none'`` (``[N]``).
     """
 
-    #: the views ``[N, C, K]`` of both models, and a target, are needed
+    #: the views ``[N, C, K]`` of both models, and a target (the view
+    #: weights compare the teacher's predictions with it), are needed
     uses_views = True
     requires_target = True
 
     def __init__(self,
-                 loss: Union[dict, BaseLogitLoss] = dict(type='KDLoss'),
+                 loss: Union[dict, RowwiseLogitLoss] = dict(type='KDLoss'),
                  complementary_weight: float = 2.0,
                  skip_nonfinite_views: bool = False,
                  loss_weight: float = 1.0,
                  reduction: str = 'mean') -> None:
         super().__init__()
         self.loss = MODELS.build(loss) if isinstance(loss, dict) else loss
-        if not isinstance(self.loss, BaseLogitLoss):
-            raise TypeError('ScaleDecoupledLoss wraps a logit loss with a '
-                            "per-row reduction='none' (KDLoss, DKDLoss, ...),"
-                            f' got {type(self.loss).__name__}')
+        if not isinstance(self.loss, RowwiseLogitLoss):
+            raise TypeError('ScaleDecoupledLoss wraps a row-wise logit loss '
+                            '(a RowwiseLogitLoss: KDLoss, DKDLoss, ...), got '
+                            f'{type(self.loss).__name__}')
         self.complementary_weight = float(complementary_weight)
         self.skip_nonfinite_views = bool(skip_nonfinite_views)
         self.loss_weight = float(loss_weight)
@@ -101,6 +105,7 @@ class ScaleDecoupledLoss(nn.Module):
                          layout='[N, C, K]')
         N, C, K = student_views.shape
         target = check_target(target, N, C, True, type(self).__name__)
+        self.loss.check_num_classes(C)
 
         teacher_views = teacher_views.detach()
         if self.skip_nonfinite_views and student_views.requires_grad:
@@ -110,7 +115,7 @@ class ScaleDecoupledLoss(nn.Module):
         # [N, C, K] -> [N * K, C], row n * K + k: one call for all views
         student = student_views.transpose(1, 2).reshape(N * K, C)
         teacher = teacher_views.transpose(1, 2).reshape(N * K, C)
-        # inputs validated above: skip the wrapped loss's own checks
+        # inputs checked above: the wrapped loss's maths without its checks
         per_view = self.loss.forward_rows(
             student, teacher, target.repeat_interleave(K)).view(N, K)
 

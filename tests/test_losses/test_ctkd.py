@@ -12,9 +12,9 @@ from mmengine.logging import MessageHub
 from mmlogitkd.losses import CTKDLoss
 from mmlogitkd.losses.ctkd_temperature import cosine_lambda, grad_reverse
 from mmlogitkd.registry import MODELS
+from mmlogitkd.testing import host_reads
 from .reference import dkd_ref, kl, log_softmax, standardize
 from .test_logit_losses import make_case
-from .test_no_host_sync import host_reads
 
 
 @pytest.fixture(autouse=True)

@@ -4,8 +4,9 @@ dtypes, detached teacher, validation."""
 import pytest
 import torch
 
-from mmlogitkd.losses import (BaseLogitLoss, DKDLoss, KDLoss, LDRLDLoss,
-                              NKDLoss, RankAlignLoss)
+from mmlogitkd.losses import (BaseLogitLoss, BatchLogitLoss, DKDLoss, KDLoss,
+                              LDRLDLoss, NKDLoss, RankAlignLoss,
+                              RowwiseLogitLoss, batch_loss, rowwise_loss)
 from mmlogitkd.registry import MODELS
 
 LOSSES = [
@@ -148,7 +149,7 @@ def test_target_requirements():
 
 def test_argument_errors():
     s, t, _ = batch()
-    with pytest.raises(ValueError, match=r'k=11.*\(6, 10\)'):
+    with pytest.raises(ValueError, match=r'k=11.*10 classes'):
         LDRLDLoss(k=11)(s, t)
     for bad in (dict(k=0), dict(k=2.5), dict(topk_from='both'),
                 dict(temperature=0.0)):
@@ -166,3 +167,106 @@ def test_argument_errors():
         RankAlignLoss(standardize=True)  # no temperature, no LS switch
     with pytest.raises(ValueError, match='2 classes'):
         KDLoss(standardize=True)(s[:, :1], t[:, :1])
+
+
+# what each loss declares, so that no distiller asks for its class
+NEEDS = [
+    # cfg, requires_target, uses_views, row-wise, fewest classes
+    (dict(type='KDLoss'), False, False, True, 1),
+    (dict(type='KDLoss', standardize=True), False, False, True, 2),
+    (dict(type='DKDLoss'), True, False, True, 2),
+    (dict(type='NKDLoss'), True, False, True, 2),
+    (dict(type='LDRLDLoss', k=3), False, False, True, 3),
+    (dict(type='RankAlignLoss'), False, False, True, 1),
+    (dict(type='CTKDLoss'), False, False, True, 1),
+    (dict(type='CTKDLoss', base='dkd'), True, False, True, 2),
+    (dict(type='MLKDLoss'), False, False, False, 2),
+    (dict(type='ScaleDecoupledLoss', loss=dict(type='KDLoss')), True, True,
+     False, 1),
+    (dict(type='ScaleDecoupledLoss', loss=dict(type='LDRLDLoss', k=4)),
+     True, True, False, 4),
+]
+
+
+@pytest.mark.parametrize('cfg,target,views,rowwise,min_classes', NEEDS)
+def test_losses_declare_what_they_need(cfg, target, views, rowwise,
+                                       min_classes):
+    loss = MODELS.build(cfg)
+    assert loss.requires_target is target
+    assert loss.uses_views is views
+    assert isinstance(loss, RowwiseLogitLoss) is rowwise
+    assert isinstance(loss, BatchLogitLoss) is (cfg['type'] == 'MLKDLoss')
+    loss.check_num_classes(min_classes)
+    loss.check_num_classes(100)
+    if min_classes > 1:
+        with pytest.raises(ValueError, match=str(min_classes - 1)):
+            loss.check_num_classes(min_classes - 1)
+
+
+def test_instance_ctkd_checks_its_num_classes():
+    loss = MODELS.build(
+        dict(type='CTKDLoss', mode='instance', num_classes=10))
+    loss.check_num_classes(10)
+    with pytest.raises(ValueError, match='built for 10'):
+        loss.check_num_classes(9)
+
+
+def test_forward_is_the_decorated_maths():
+    # the registered module's forward holds the maths (one call into the
+    # functional); the decorator adds the shared contract
+    for cls in (KDLoss, DKDLoss, NKDLoss, LDRLDLoss, RankAlignLoss):
+        assert cls.forward.contract == 'rowwise' and cls.forward.maths
+    with pytest.raises(TypeError, match='@rowwise_loss'):
+
+        class Undecorated(RowwiseLogitLoss):
+
+            def forward(self, student, teacher, target=None):
+                return student.sum(1)
+
+    with pytest.raises(TypeError, match='@batch_loss'):
+
+        class WrongBase(BatchLogitLoss):
+
+            @rowwise_loss
+            def forward(self, student, teacher, target):
+                return student.sum(1)
+
+
+def test_forward_rows_is_the_unreduced_maths():
+    s, t, y = batch(dtype=torch.float16)
+    loss = DKDLoss(loss_weight=3.0, standardize=True)
+    rows = loss.forward_rows(s, t, y)
+    assert rows.dtype == torch.float32
+    torch.testing.assert_close(rows * 3.0,
+                               loss(s, t, y, reduction_override='none'))
+
+
+def test_batch_level_contract():
+
+    class SumOfProducts(BatchLogitLoss):
+
+        @batch_loss
+        def forward(self, student, teacher, target):
+            return (student * teacher).sum()
+
+    s, t, y = batch()
+    s.requires_grad_()
+    loss = SumOfProducts(loss_weight=2.0)
+    torch.testing.assert_close(loss(s, t, y), 2 * (s * t).sum())
+    assert loss(s.half(), t.half()).dtype == torch.float32
+    loss(s, t).backward()
+    assert s.grad is not None
+    with pytest.raises(ValueError, match="reduction='mean'"):
+        SumOfProducts(reduction='sum')
+    with pytest.raises(ValueError, match='batch-level'):
+        loss(s, t, weight=torch.ones(6))
+    with pytest.raises(ValueError, match=r'\[0, 10\)'):
+        loss(s, t, y + 10)
+    empty = loss(s[:0], t[:0])
+    assert empty.shape == () and empty.item() == 0.0
+
+
+def test_scale_decoupled_wraps_row_wise_losses_only():
+    with pytest.raises(TypeError, match='row-wise'):
+        MODELS.build(
+            dict(type='ScaleDecoupledLoss', loss=dict(type='MLKDLoss')))

@@ -76,8 +76,9 @@ def test_sdd_weights():
     s, t, y = make_cells(N=3, C=4, K=5)
     # the inner loss is 1 on every cell: the result is the mean cell weight
 
-    loss = ScaleDecoupledLoss(loss=dict(type='KDLoss'), complementary_weight=3.0, reduction='none')
-    loss.loss.loss_per_row = lambda a, b, c: torch.ones_like(a[:, 0])
+    loss = ScaleDecoupledLoss(loss=dict(type='KDLoss'),
+                              complementary_weight=3.0, reduction='none')
+    loss.loss.forward_rows = lambda a, b, c: torch.ones_like(a[:, 0])
     correct = t.argmax(1) == y[:, None]
     w = torch.where(correct == correct[:, :1], 1.0, 3.0).double()
     torch.testing.assert_close(loss(s, t, y), w.mean(1))
@@ -92,8 +93,9 @@ def test_sdd_consistency_follows_argmax_ties():
     t[:, 3, 2:] = 1.0  # cells 2..4: classes 3 and 4 tie, argmax is 3
     t[:, 4, 2:] = 1.0
     y = torch.tensor([1, 3, 4, 4])
-    loss = ScaleDecoupledLoss(loss=dict(type='KDLoss'), complementary_weight=3.0, reduction='none')
-    loss.loss.loss_per_row = lambda a, b, c: torch.ones_like(a[:, 0])
+    loss = ScaleDecoupledLoss(loss=dict(type='KDLoss'),
+                              complementary_weight=3.0, reduction='none')
+    loss.loss.forward_rows = lambda a, b, c: torch.ones_like(a[:, 0])
     correct = t.argmax(1) == y[:, None]
     assert not correct[2:, 2:].any()  # tied with the argmax, not it
     w = torch.where(correct == correct[:, :1], 1.0, 3.0).double()
