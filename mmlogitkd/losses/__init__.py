@@ -21,6 +21,7 @@ from . import functional
 from .base import (BaseLogitLoss, BatchLogitLoss, RowwiseLogitLoss,
                    batch_loss, rowwise_loss)
 from .ctkd_loss import CTKDLoss
+from .dist_loss import DISTLoss
 from .dkd_loss import DKDLoss
 from .functional import standardize_logits
 from .kd_loss import KDLoss
@@ -29,14 +30,19 @@ from .mlkd_loss import MLKDLoss
 from .nkd_loss import NKDLoss
 from .rank_align_loss import RankAlignLoss
 from .scale_decoupled_loss import ScaleDecoupledLoss
+from .skd_loss import SKDLoss
 from .soft_rank import soft_rank
 from .topk import topk_indices
+from .ttm_loss import TTMLoss
 from .utils import weight_reduce_loss
+from .wsld_loss import WSLDLoss
+from .wttm_loss import WTTMLoss
 
 __all__ = [
     'BaseLogitLoss', 'RowwiseLogitLoss', 'BatchLogitLoss', 'rowwise_loss',
     'batch_loss', 'KDLoss', 'DKDLoss', 'NKDLoss', 'LDRLDLoss',
     'RankAlignLoss', 'ScaleDecoupledLoss', 'CTKDLoss', 'MLKDLoss',
+    'DISTLoss', 'SKDLoss',
     'standardize_logits', 'soft_rank', 'topk_indices', 'weight_reduce_loss',
-    'functional'
+    'functional', 'TTMLoss', 'WTTMLoss', 'WSLDLoss'
 ]

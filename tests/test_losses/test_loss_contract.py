@@ -18,6 +18,9 @@ LOSSES = [
     dict(type='LDRLDLoss', topk_from='teacher', standardize=True),
     dict(type='RankAlignLoss'),
     dict(type='RankAlignLoss', mode='spearman'),
+    dict(type='TTMLoss', power=0.5),
+    dict(type='WTTMLoss', power=0.5, standardize=True),
+    dict(type='WSLDLoss'),
 ]
 
 
@@ -179,8 +182,14 @@ NEEDS = [
     (dict(type='LDRLDLoss', k=3), False, False, True, 3),
     (dict(type='RankAlignLoss'), False, False, True, 1),
     (dict(type='CTKDLoss'), False, False, True, 1),
+    (dict(type='TTMLoss'), False, False, True, 1),
+    (dict(type='WTTMLoss'), False, False, True, 1),
+    (dict(type='WSLDLoss'), True, False, True, 1),
     (dict(type='CTKDLoss', base='dkd'), True, False, True, 2),
     (dict(type='MLKDLoss'), False, False, False, 2),
+    (dict(type='DISTLoss'), False, False, False, 2),
+    (dict(type='SKDLoss'), False, False, False, 1),
+    (dict(type='SKDLoss', standardize=True), False, False, False, 2),
     (dict(type='ScaleDecoupledLoss', loss=dict(type='KDLoss')), True, True,
      False, 1),
     (dict(type='ScaleDecoupledLoss', loss=dict(type='LDRLDLoss', k=4)),
@@ -195,7 +204,8 @@ def test_losses_declare_what_they_need(cfg, target, views, rowwise,
     assert loss.requires_target is target
     assert loss.uses_views is views
     assert isinstance(loss, RowwiseLogitLoss) is rowwise
-    assert isinstance(loss, BatchLogitLoss) is (cfg['type'] == 'MLKDLoss')
+    batch_level = cfg['type'] in ('MLKDLoss', 'DISTLoss', 'SKDLoss')
+    assert isinstance(loss, BatchLogitLoss) is batch_level
     loss.check_num_classes(min_classes)
     loss.check_num_classes(100)
     if min_classes > 1:
