@@ -3,19 +3,10 @@
 # Official scripts/run_cifar_distill.sh: global learned temperature
 # T = 1 + 20 sigmoid(theta), lambda 0 -> 1 on a cosine over 10 epochs,
 # KD weight 0.9, CE weight 0.1.
-_base_ = [
-    '../_base_/datasets/cifar100_bs64.py',
-    '../_base_/schedules/cifar100_sgd_240e.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../_base_/pairs/cifar100_r32x4_vgg8.py']
 
 model = dict(
-    type='ClsLogitDistiller',
-    student=dict(
-        cfg_path='mmlogitkd::_base_/students/cifar100_vgg8.py',
-        head=dict(loss=dict(loss_weight=0.1))),  # CE weight
-    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/cifar100_resnet32x4.py'),
-    teacher_ckpt='checkpoints/cifar100/resnet32x4.pth',
+    student=dict(head=dict(loss=dict(loss_weight=0.1))),  # CE weight
     distill_losses=dict(
         ctkd=dict(
             type='CTKDLoss',

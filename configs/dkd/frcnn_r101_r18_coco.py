@@ -4,8 +4,8 @@
 # R-18 student alone 33.26 AP.
 # Settings: the official detection setting (mdistiller detection/): alpha 1,
 # beta 0.25, T 1, no warm-up, mean over the sampled RoIs.
-# Data, schedule, teacher and student: ../_base_/det/frcnn_r101_r18_coco.py.
-_base_ = ['../_base_/det/frcnn_r101_r18_coco.py']
+# Data, schedule, teacher and student: ../_base_/pairs/coco_frcnn_r101_r18.py.
+_base_ = ['../_base_/pairs/coco_frcnn_r101_r18.py']
 
 model = dict(
     distill_losses=dict(

@@ -4,8 +4,8 @@
 # R-50 student alone 37.93 AP.
 # Settings: the official detection setting (mdistiller detection/): alpha 1,
 # beta 0.25, T 1, no warm-up, mean over the sampled RoIs.
-# Data, schedule, teacher and student: ../_base_/det/frcnn_r101_r50_coco.py.
-_base_ = ['../_base_/det/frcnn_r101_r50_coco.py']
+# Data, schedule, teacher and student: ../_base_/pairs/coco_frcnn_r101_r50.py.
+_base_ = ['../_base_/pairs/coco_frcnn_r101_r50.py']
 
 model = dict(
     distill_losses=dict(

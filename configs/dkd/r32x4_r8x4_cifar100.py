@@ -3,17 +3,9 @@
 # Tab. 18).
 # alpha 1, beta 8 (mdistiller dkd/res32x4_res8x4.yaml), T 4, CE 1, 20-epoch
 # warm-up.
-_base_ = [
-    '../_base_/datasets/cifar100_bs64.py',
-    '../_base_/schedules/cifar100_sgd_240e.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../_base_/pairs/cifar100_r32x4_r8x4.py']
 
 model = dict(
-    type='ClsLogitDistiller',
-    student=dict(cfg_path='mmlogitkd::_base_/students/cifar100_resnet8x4.py'),
-    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/cifar100_resnet32x4.py'),
-    teacher_ckpt='checkpoints/cifar100/resnet32x4.pth',
     distill_losses=dict(
         dkd=dict(
             type='DKDLoss', alpha=1.0, beta=8.0, temperature=4.0)),

@@ -2,18 +2,9 @@
 # Reported top-1 / top-5: 71.70 / 90.41 (SDD Tab. 3). Teacher 73.31, student
 # 69.75 (torchvision teacher in the paper).
 # mdistiller ImageNet recipe: alpha 1, beta 0.5, T 1, CE 1, 1-epoch warm-up.
-_base_ = [
-    '../_base_/datasets/imagenet_bs64.py',
-    '../_base_/schedules/imagenet_sgd_100e_bs512.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../_base_/pairs/imagenet_r34_r18.py']
 
 model = dict(
-    type='ClsLogitDistiller',
-    student=dict(cfg_path='mmlogitkd::_base_/students/imagenet_resnet18.py'),
-    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/imagenet_resnet34.py'),
-    teacher_ckpt=('https://download.openmmlab.com/mmclassification/v0/resnet/'
-                  'resnet34_8xb32_in1k_20210831-f257d4e6.pth'),
     distill_losses=dict(
         dkd=dict(
             type='DKDLoss', alpha=1.0, beta=0.5, temperature=1.0)),

@@ -2,19 +2,9 @@
 # Reported top-1 / top-5: 72.05 / 91.05 (SDD Tab. 4). Teacher 76.16, student
 # 68.87 (torchvision teacher in the paper).
 # mdistiller ImageNet recipe: alpha 1, beta 2, T 1, CE 1, 1-epoch warm-up.
-_base_ = [
-    '../_base_/datasets/imagenet_bs64.py',
-    '../_base_/schedules/imagenet_sgd_100e_bs512.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../_base_/pairs/imagenet_r50_mv1.py']
 
 model = dict(
-    type='ClsLogitDistiller',
-    student=dict(
-        cfg_path='mmlogitkd::_base_/students/imagenet_mobilenetv1.py'),
-    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/imagenet_resnet50.py'),
-    teacher_ckpt=('https://download.openmmlab.com/mmclassification/v0/resnet/'
-                  'resnet50_8xb32_in1k_20210831-ea4938fc.pth'),
     distill_losses=dict(
         dkd=dict(
             type='DKDLoss', alpha=1.0, beta=2.0, temperature=1.0)),

@@ -2,17 +2,9 @@
 # Reported top-1: 59.21 (SDD Tab. 5, LDRLD suppl. Tab. 22).
 # alpha 1, beta 8 (SDD code cub200/sdd_dkd/res50_shuv1.yaml), T 4, CE 1,
 # 20-epoch warm-up.
-_base_ = [
-    '../_base_/datasets/cub200_bs64.py',
-    '../_base_/schedules/cub200_sgd_240e_lr0.01.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../_base_/pairs/cub200_r50_shv1.py']
 
 model = dict(
-    type='ClsLogitDistiller',
-    student=dict(cfg_path='mmlogitkd::_base_/students/cub200_shufflenetv1.py'),
-    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/cub200_resnet50.py'),
-    teacher_ckpt='checkpoints/cub200/resnet50.pth',
     distill_losses=dict(
         dkd=dict(
             type='DKDLoss', alpha=1.0, beta=8.0, temperature=4.0)),

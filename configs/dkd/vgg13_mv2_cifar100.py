@@ -1,18 +1,9 @@
 # DKD (Zhao et al., CVPR 2022): VGG13 -> MobileNetV2 on CIFAR-100.
 # Reported top-1: 69.71 (rank-align Tab. 2, SDD Tab. 2).
 # alpha 1, beta 6 (mdistiller dkd/vgg13_mv2.yaml), T 4, CE 1, 20-epoch warm-up.
-_base_ = [
-    '../_base_/datasets/cifar100_bs64.py',
-    '../_base_/schedules/cifar100_sgd_240e_lr0.01.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../_base_/pairs/cifar100_vgg13_mv2.py']
 
 model = dict(
-    type='ClsLogitDistiller',
-    student=dict(
-        cfg_path='mmlogitkd::_base_/students/cifar100_mobilenetv2.py'),
-    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/cifar100_vgg13.py'),
-    teacher_ckpt='checkpoints/cifar100/vgg13.pth',
     distill_losses=dict(
         dkd=dict(
             type='DKDLoss', alpha=1.0, beta=6.0, temperature=4.0)),

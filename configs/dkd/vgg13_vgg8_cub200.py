@@ -2,17 +2,9 @@
 # Reported top-1: 67.20 (SDD Tab. 5, LDRLD suppl. Tab. 22).
 # alpha 1, beta 6 (SDD code cub200/dkd/vgg13_vgg8.yaml), T 4, CE 1, 20-epoch
 # warm-up.
-_base_ = [
-    '../_base_/datasets/cub200_bs64.py',
-    '../_base_/schedules/cub200_sgd_240e.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../_base_/pairs/cub200_vgg13_vgg8.py']
 
 model = dict(
-    type='ClsLogitDistiller',
-    student=dict(cfg_path='mmlogitkd::_base_/students/cub200_vgg8.py'),
-    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/cub200_vgg13.py'),
-    teacher_ckpt='checkpoints/cub200/vgg13.pth',
     distill_losses=dict(
         dkd=dict(
             type='DKDLoss', alpha=1.0, beta=6.0, temperature=4.0)),

@@ -2,17 +2,9 @@
 # Reported top-1: 74.13 (SDD Tab. 1).
 # alpha 1, beta 8 (SDD code sdd_dkd/wrn40_2_vgg8.yaml), T 4, CE 1, 20-epoch
 # warm-up.
-_base_ = [
-    '../_base_/datasets/cifar100_bs64.py',
-    '../_base_/schedules/cifar100_sgd_240e.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../_base_/pairs/cifar100_wrn40x2_vgg8.py']
 
 model = dict(
-    type='ClsLogitDistiller',
-    student=dict(cfg_path='mmlogitkd::_base_/students/cifar100_vgg8.py'),
-    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/cifar100_wrn_40_2.py'),
-    teacher_ckpt='checkpoints/cifar100/wrn_40_2.pth',
     distill_losses=dict(
         dkd=dict(
             type='DKDLoss', alpha=1.0, beta=8.0, temperature=4.0)),

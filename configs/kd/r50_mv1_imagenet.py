@@ -3,20 +3,10 @@
 # 68.87 (torchvision teacher in the paper).
 # mdistiller ImageNet recipe: T 1, KD weight 0.5, CE weight 0.5; batch 512, lr
 # 0.2.
-_base_ = [
-    '../_base_/datasets/imagenet_bs64.py',
-    '../_base_/schedules/imagenet_sgd_100e_bs512.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../_base_/pairs/imagenet_r50_mv1.py']
 
 model = dict(
-    type='ClsLogitDistiller',
-    student=dict(
-        cfg_path='mmlogitkd::_base_/students/imagenet_mobilenetv1.py',
-        head=dict(loss=dict(loss_weight=0.5))),  # CE weight
-    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/imagenet_resnet50.py'),
-    teacher_ckpt=('https://download.openmmlab.com/mmclassification/v0/resnet/'
-                  'resnet50_8xb32_in1k_20210831-ea4938fc.pth'),
+    student=dict(head=dict(loss=dict(loss_weight=0.5))),  # CE weight
     distill_losses=dict(
         kd=dict(type='KDLoss', temperature=1.0, loss_weight=0.5)),
     distill_warmup=None)

@@ -6,8 +6,8 @@
 # DKD's detection setting carried over, T 1, alpha 1 (the local pair terms,
 # DKD's TCKD weight) and beta 0.25 (RNTK, the remaining non-target classes,
 # DKD's NCKD weight), k = 7 of the 81 classes (80 + background).
-# Data, schedule, teacher and student: ../_base_/det/frcnn_r101_r50_coco.py.
-_base_ = ['../_base_/det/frcnn_r101_r50_coco.py']
+# Data, schedule, teacher and student: ../_base_/pairs/coco_frcnn_r101_r50.py.
+_base_ = ['../_base_/pairs/coco_frcnn_r101_r50.py']
 
 model = dict(
     distill_losses=dict(

@@ -6,16 +6,13 @@
 # SDD's CUB recipe (224x224, 240 epochs, batch 64, lr 0.01) with the official
 # LDRLD code's 20-epoch learning-rate warm-up; no loss warm-up.
 _base_ = [
+    '../_base_/pairs/models/cub200_r32x4_mv2.py',
     '../_base_/datasets/cub200_bs64.py',
     '../_base_/schedules/cub200_sgd_240e_lrwarmup20_lr0.01.py',
     '../_base_/default_runtime.py',
 ]
 
 model = dict(
-    type='ClsLogitDistiller',
-    student=dict(cfg_path='mmlogitkd::_base_/students/cub200_mobilenetv2.py'),
-    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/cub200_resnet32x4.py'),
-    teacher_ckpt='checkpoints/cub200/resnet32x4.pth',
     distill_losses=dict(
         ldrld=dict(
             type='LDRLDLoss', alpha=9.5, beta=7.0, k=7, temperature=4.0)),

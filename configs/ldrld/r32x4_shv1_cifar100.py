@@ -5,17 +5,13 @@
 # the "linear warm-up for 20 epochs" is a learning-rate warm-up in the official
 # code (see the schedule).
 _base_ = [
+    '../_base_/pairs/models/cifar100_r32x4_shv1.py',
     '../_base_/datasets/cifar100_bs64.py',
     '../_base_/schedules/cifar100_sgd_240e_lrwarmup20_lr0.01.py',
     '../_base_/default_runtime.py',
 ]
 
 model = dict(
-    type='ClsLogitDistiller',
-    student=dict(
-        cfg_path='mmlogitkd::_base_/students/cifar100_shufflenetv1.py'),
-    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/cifar100_resnet32x4.py'),
-    teacher_ckpt='checkpoints/cifar100/resnet32x4.pth',
     distill_losses=dict(
         ldrld=dict(
             type='LDRLDLoss', alpha=8.0, beta=8.0, k=9, temperature=4.0)),

@@ -3,17 +3,13 @@
 # alpha 7, beta 0.025 (LDRLD suppl. Tab. 10), d = k = 7, T 2, CE 1; batch 256,
 # lr 0.1, 10-epoch linear (learning-rate) warm-up (suppl. sec. 2.4).
 _base_ = [
+    '../_base_/pairs/models/imagenet_r34_r18.py',
     '../_base_/datasets/imagenet_bs32.py',
     '../_base_/schedules/imagenet_sgd_100e_bs256_lrwarmup10.py',
     '../_base_/default_runtime.py',
 ]
 
 model = dict(
-    type='ClsLogitDistiller',
-    student=dict(cfg_path='mmlogitkd::_base_/students/imagenet_resnet18.py'),
-    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/imagenet_resnet34.py'),
-    teacher_ckpt=('https://download.openmmlab.com/mmclassification/v0/resnet/'
-                  'resnet34_8xb32_in1k_20210831-f257d4e6.pth'),
     distill_losses=dict(
         ldrld=dict(
             type='LDRLDLoss', alpha=7.0, beta=0.025, k=7, temperature=2.0)),

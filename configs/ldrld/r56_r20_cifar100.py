@@ -4,16 +4,13 @@
 # up: the "linear warm-up for 20 epochs" is a learning-rate warm-up in the
 # official code (see the schedule).
 _base_ = [
+    '../_base_/pairs/models/cifar100_r56_r20.py',
     '../_base_/datasets/cifar100_bs64.py',
     '../_base_/schedules/cifar100_sgd_240e_lrwarmup20.py',
     '../_base_/default_runtime.py',
 ]
 
 model = dict(
-    type='ClsLogitDistiller',
-    student=dict(cfg_path='mmlogitkd::_base_/students/cifar100_resnet20.py'),
-    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/cifar100_resnet56.py'),
-    teacher_ckpt='checkpoints/cifar100/resnet56.pth',
     distill_losses=dict(
         ldrld=dict(
             type='LDRLDLoss', alpha=9.5, beta=1.0, k=7, temperature=4.0)),

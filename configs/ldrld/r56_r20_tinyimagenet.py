@@ -3,18 +3,13 @@
 # alpha 8, beta 4 (LDRLD suppl. Tab. 9), d = k = 7, T 4, CE 1, 20-epoch
 # learning-rate warm-up (suppl. sec. 2.4).
 _base_ = [
+    '../_base_/pairs/models/tiny_imagenet_r56_r20.py',
     '../_base_/datasets/tiny_imagenet_bs128.py',
     '../_base_/schedules/tiny_imagenet_sgd_240e_lrwarmup20.py',
     '../_base_/default_runtime.py',
 ]
 
 model = dict(
-    type='ClsLogitDistiller',
-    student=dict(
-        cfg_path='mmlogitkd::_base_/students/tiny_imagenet_resnet20.py'),
-    teacher=dict(
-        cfg_path='mmlogitkd::_base_/teachers/tiny_imagenet_resnet56.py'),
-    teacher_ckpt='checkpoints/tiny_imagenet/resnet56.pth',
     distill_losses=dict(
         ldrld=dict(
             type='LDRLDLoss', alpha=8.0, beta=4.0, k=7, temperature=4.0)),

@@ -3,18 +3,13 @@
 # alpha 8.5, beta 5 (LDRLD suppl. Tab. 9), d = k = 7, T 4, CE 1, 20-epoch
 # learning-rate warm-up (suppl. sec. 2.4).
 _base_ = [
+    '../_base_/pairs/models/tiny_imagenet_wrn40x2_wrn16x2.py',
     '../_base_/datasets/tiny_imagenet_bs128.py',
     '../_base_/schedules/tiny_imagenet_sgd_240e_lrwarmup20.py',
     '../_base_/default_runtime.py',
 ]
 
 model = dict(
-    type='ClsLogitDistiller',
-    student=dict(
-        cfg_path='mmlogitkd::_base_/students/tiny_imagenet_wrn_16_2.py'),
-    teacher=dict(
-        cfg_path='mmlogitkd::_base_/teachers/tiny_imagenet_wrn_40_2.py'),
-    teacher_ckpt='checkpoints/tiny_imagenet/wrn_40_2.pth',
     distill_losses=dict(
         ldrld=dict(
             type='LDRLDLoss', alpha=8.5, beta=5.0, k=7, temperature=4.0)),

@@ -4,16 +4,13 @@
 # the "linear warm-up for 20 epochs" is a learning-rate warm-up in the official
 # code (see the schedule).
 _base_ = [
+    '../_base_/pairs/models/cifar100_wrn40x2_wrn40x1.py',
     '../_base_/datasets/cifar100_bs64.py',
     '../_base_/schedules/cifar100_sgd_240e_lrwarmup20.py',
     '../_base_/default_runtime.py',
 ]
 
 model = dict(
-    type='ClsLogitDistiller',
-    student=dict(cfg_path='mmlogitkd::_base_/students/cifar100_wrn_40_1.py'),
-    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/cifar100_wrn_40_2.py'),
-    teacher_ckpt='checkpoints/cifar100/wrn_40_2.pth',
     distill_losses=dict(
         ldrld=dict(
             type='LDRLDLoss', alpha=9.0, beta=4.0, k=7, temperature=4.0)),

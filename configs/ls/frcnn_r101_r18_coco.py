@@ -5,8 +5,8 @@
 # Settings: DKD's detection setting (alpha 1, beta 0.25) with standardized
 # logits at LS's base temperature 2 (seed 002 sec. 3.6: "the exact settings
 # of ReviewKD and DKD"; its Tab. 6 is not in our text of the paper).
-# Data, schedule, teacher and student: ../_base_/det/frcnn_r101_r18_coco.py.
-_base_ = ['../_base_/det/frcnn_r101_r18_coco.py']
+# Data, schedule, teacher and student: ../_base_/pairs/coco_frcnn_r101_r18.py.
+_base_ = ['../_base_/pairs/coco_frcnn_r101_r18.py']
 
 model = dict(
     distill_losses=dict(

@@ -3,17 +3,9 @@
 # Reported top-1: 74.61 (LS suppl. Tab. 1); DKD alone 74.48.
 # Z-score, base temperature 2, DKD weight 12 (alpha 1 x 12, beta 6 x 12 as in
 # the official code), CE 1, DKD's 20-epoch warm-up (suppl. sec. 2).
-_base_ = [
-    '../_base_/datasets/cifar100_bs64.py',
-    '../_base_/schedules/cifar100_sgd_240e.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../_base_/pairs/cifar100_r32x4_vgg8.py']
 
 model = dict(
-    type='ClsLogitDistiller',
-    student=dict(cfg_path='mmlogitkd::_base_/students/cifar100_vgg8.py'),
-    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/cifar100_resnet32x4.py'),
-    teacher_ckpt='checkpoints/cifar100/resnet32x4.pth',
     distill_losses=dict(
         dkd=dict(
             type='DKDLoss',

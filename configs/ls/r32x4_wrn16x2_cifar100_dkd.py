@@ -7,17 +7,9 @@
 # CE 1, DKD's 20-epoch warm-up (suppl. sec. 2).
 # The official log of this row used (base temperature, weight[, beta]) =
 # (dkd,resnet32x4,wrn_16_2,2,9,2.0: 76.08).
-_base_ = [
-    '../_base_/datasets/cifar100_bs64.py',
-    '../_base_/schedules/cifar100_sgd_240e.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../_base_/pairs/cifar100_r32x4_wrn16x2.py']
 
 model = dict(
-    type='ClsLogitDistiller',
-    student=dict(cfg_path='mmlogitkd::_base_/students/cifar100_wrn_16_2.py'),
-    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/cifar100_resnet32x4.py'),
-    teacher_ckpt='checkpoints/cifar100/resnet32x4.pth',
     distill_losses=dict(
         dkd=dict(
             type='DKDLoss',

@@ -9,16 +9,13 @@
 # wd 5e-4; base temperature 2, DKD weight 12 (alpha 1, beta 8: DKD's defaults,
 # x 12), CE 1, DKD's 20-epoch warm-up.
 _base_ = [
+    '../_base_/pairs/models/cub200_r34_r18.py',
     '../_base_/datasets/cub200_448_bs64.py',
     '../_base_/schedules/cub200_sgd_240e_lr0.2.py',
     '../_base_/default_runtime.py',
 ]
 
 model = dict(
-    type='ClsLogitDistiller',
-    student=dict(cfg_path='mmlogitkd::_base_/students/cub200_resnet18.py'),
-    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/cub200_resnet34.py'),
-    teacher_ckpt='checkpoints/cub200/resnet34_scratch.pth',
     distill_losses=dict(
         dkd=dict(
             type='DKDLoss',

@@ -8,18 +8,14 @@
 # other settings as on CIFAR-100: 240 epochs, batch 64, /10 at 150, 180, 210,
 # wd 5e-4; base temperature 2, KD weight 9, CE 0.1.
 _base_ = [
+    '../_base_/pairs/models/cub200_r34_r18.py',
     '../_base_/datasets/cub200_448_bs64.py',
     '../_base_/schedules/cub200_sgd_240e_lr0.2.py',
     '../_base_/default_runtime.py',
 ]
 
 model = dict(
-    type='ClsLogitDistiller',
-    student=dict(
-        cfg_path='mmlogitkd::_base_/students/cub200_resnet18.py',
-        head=dict(loss=dict(loss_weight=0.1))),  # CE weight
-    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/cub200_resnet34.py'),
-    teacher_ckpt='checkpoints/cub200/resnet34_scratch.pth',
+    student=dict(head=dict(loss=dict(loss_weight=0.1))),  # CE weight
     distill_losses=dict(
         kd=dict(
             type='KDLoss',

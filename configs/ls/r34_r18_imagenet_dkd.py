@@ -6,18 +6,9 @@
 # 1-epoch warm-up) with --logit-stand --base-temp 2 --kd-weight 12 (suppl. sec.
 # 2: DKD weight 12): alpha 1 x 12, beta 0.5 x 12, base temperature 2; batch
 # 512, lr 0.2, 100 epochs.
-_base_ = [
-    '../_base_/datasets/imagenet_bs64.py',
-    '../_base_/schedules/imagenet_sgd_100e_bs512.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../_base_/pairs/imagenet_r34_r18.py']
 
 model = dict(
-    type='ClsLogitDistiller',
-    student=dict(cfg_path='mmlogitkd::_base_/students/imagenet_resnet18.py'),
-    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/imagenet_resnet34.py'),
-    teacher_ckpt=('https://download.openmmlab.com/mmclassification/v0/resnet/'
-                  'resnet34_8xb32_in1k_20210831-f257d4e6.pth'),
     distill_losses=dict(
         dkd=dict(
             type='DKDLoss',

@@ -6,19 +6,9 @@
 # MobileNetV1; alpha 1, beta 2, CE 1, 1-epoch warm-up) with --logit-stand
 # --base-temp 2 --kd-weight 12: alpha 1 x 12, beta 2 x 12, base temperature 2;
 # batch 512, lr 0.2, 100 epochs.
-_base_ = [
-    '../_base_/datasets/imagenet_bs64.py',
-    '../_base_/schedules/imagenet_sgd_100e_bs512.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../_base_/pairs/imagenet_r50_mv1.py']
 
 model = dict(
-    type='ClsLogitDistiller',
-    student=dict(
-        cfg_path='mmlogitkd::_base_/students/imagenet_mobilenetv1.py'),
-    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/imagenet_resnet50.py'),
-    teacher_ckpt=('https://download.openmmlab.com/mmclassification/v0/resnet/'
-                  'resnet50_8xb32_in1k_20210831-ea4938fc.pth'),
     distill_losses=dict(
         dkd=dict(
             type='DKDLoss',

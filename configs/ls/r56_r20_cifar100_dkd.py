@@ -7,17 +7,9 @@
 # DKD's 20-epoch warm-up (suppl. sec. 2).
 # The official log of this row used (base temperature, weight[, beta]) =
 # (dkd,resnet56,resnet20,3,18,2.0: 72.24).
-_base_ = [
-    '../_base_/datasets/cifar100_bs64.py',
-    '../_base_/schedules/cifar100_sgd_240e.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../_base_/pairs/cifar100_r56_r20.py']
 
 model = dict(
-    type='ClsLogitDistiller',
-    student=dict(cfg_path='mmlogitkd::_base_/students/cifar100_resnet20.py'),
-    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/cifar100_resnet56.py'),
-    teacher_ckpt='checkpoints/cifar100/resnet56.pth',
     distill_losses=dict(
         dkd=dict(
             type='DKDLoss',

@@ -6,19 +6,10 @@
 # (suppl. sec. 2; the official code's defaults).
 # The official log of this row used (base temperature, KD weight) =
 # (kd,resnet56,resnet20,2,9: 71.53).
-_base_ = [
-    '../_base_/datasets/cifar100_bs64.py',
-    '../_base_/schedules/cifar100_sgd_240e.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../_base_/pairs/cifar100_r56_r20.py']
 
 model = dict(
-    type='ClsLogitDistiller',
-    student=dict(
-        cfg_path='mmlogitkd::_base_/students/cifar100_resnet20.py',
-        head=dict(loss=dict(loss_weight=0.1))),  # CE weight
-    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/cifar100_resnet56.py'),
-    teacher_ckpt='checkpoints/cifar100/resnet56.pth',
+    student=dict(head=dict(loss=dict(loss_weight=0.1))),  # CE weight
     distill_losses=dict(
         kd=dict(
             type='KDLoss',

@@ -7,18 +7,9 @@
 # 20-epoch warm-up (suppl. sec. 2).
 # The official log of this row used (base temperature, weight[, beta]) =
 # (dkd,vgg13,MobileNetV2,3,9,2.0: 70.12).
-_base_ = [
-    '../_base_/datasets/cifar100_bs64.py',
-    '../_base_/schedules/cifar100_sgd_240e_lr0.01.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../_base_/pairs/cifar100_vgg13_mv2.py']
 
 model = dict(
-    type='ClsLogitDistiller',
-    student=dict(
-        cfg_path='mmlogitkd::_base_/students/cifar100_mobilenetv2.py'),
-    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/cifar100_vgg13.py'),
-    teacher_ckpt='checkpoints/cifar100/vgg13.pth',
     distill_losses=dict(
         dkd=dict(
             type='DKDLoss',

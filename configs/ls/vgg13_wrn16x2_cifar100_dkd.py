@@ -4,17 +4,9 @@
 # this column is not in the LS official README, so unconfirmed).
 # Z-score, base temperature 2, DKD weight 12 (alpha 1 x 12, beta 6 x 12 as in
 # the official code), CE 1, DKD's 20-epoch warm-up (suppl. sec. 2).
-_base_ = [
-    '../_base_/datasets/cifar100_bs64.py',
-    '../_base_/schedules/cifar100_sgd_240e.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../_base_/pairs/cifar100_vgg13_wrn16x2.py']
 
 model = dict(
-    type='ClsLogitDistiller',
-    student=dict(cfg_path='mmlogitkd::_base_/students/cifar100_wrn_16_2.py'),
-    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/cifar100_vgg13.py'),
-    teacher_ckpt='checkpoints/cifar100/vgg13.pth',
     distill_losses=dict(
         dkd=dict(
             type='DKDLoss',

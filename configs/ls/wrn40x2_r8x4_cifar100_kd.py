@@ -6,19 +6,10 @@
 # (suppl. sec. 2; the official code's defaults).
 # The official log of this row used (base temperature, KD weight) =
 # (kd,wrn_40_2,resnet8x4,2,9: 77.03).
-_base_ = [
-    '../_base_/datasets/cifar100_bs64.py',
-    '../_base_/schedules/cifar100_sgd_240e.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../_base_/pairs/cifar100_wrn40x2_r8x4.py']
 
 model = dict(
-    type='ClsLogitDistiller',
-    student=dict(
-        cfg_path='mmlogitkd::_base_/students/cifar100_resnet8x4.py',
-        head=dict(loss=dict(loss_weight=0.1))),  # CE weight
-    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/cifar100_wrn_40_2.py'),
-    teacher_ckpt='checkpoints/cifar100/wrn_40_2.pth',
+    student=dict(head=dict(loss=dict(loss_weight=0.1))),  # CE weight
     distill_losses=dict(
         kd=dict(
             type='KDLoss',

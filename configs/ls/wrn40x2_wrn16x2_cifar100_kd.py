@@ -4,19 +4,10 @@
 # README, identical-architecture table); KD alone 74.92.
 # Z-score on both logits, base temperature 2, KD weight 9, CE weight 0.1
 # (suppl. sec. 2).
-_base_ = [
-    '../_base_/datasets/cifar100_bs64.py',
-    '../_base_/schedules/cifar100_sgd_240e.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../_base_/pairs/cifar100_wrn40x2_wrn16x2.py']
 
 model = dict(
-    type='ClsLogitDistiller',
-    student=dict(
-        cfg_path='mmlogitkd::_base_/students/cifar100_wrn_16_2.py',
-        head=dict(loss=dict(loss_weight=0.1))),  # CE weight
-    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/cifar100_wrn_40_2.py'),
-    teacher_ckpt='checkpoints/cifar100/wrn_40_2.pth',
+    student=dict(head=dict(loss=dict(loss_weight=0.1))),  # CE weight
     distill_losses=dict(
         kd=dict(
             type='KDLoss',

@@ -7,17 +7,9 @@
 # DKD's 20-epoch warm-up (suppl. sec. 2).
 # The official log of this row used (base temperature, weight[, beta]) =
 # (dkd,wrn_40_2,wrn_40_1,2,12,2.0: 74.93).
-_base_ = [
-    '../_base_/datasets/cifar100_bs64.py',
-    '../_base_/schedules/cifar100_sgd_240e.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../_base_/pairs/cifar100_wrn40x2_wrn40x1.py']
 
 model = dict(
-    type='ClsLogitDistiller',
-    student=dict(cfg_path='mmlogitkd::_base_/students/cifar100_wrn_40_1.py'),
-    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/cifar100_wrn_40_2.py'),
-    teacher_ckpt='checkpoints/cifar100/wrn_40_2.pth',
     distill_losses=dict(
         dkd=dict(
             type='DKDLoss',

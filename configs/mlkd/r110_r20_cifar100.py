@@ -3,6 +3,7 @@
 # Official KD_ours: temperatures (4, 3, 5, 2, 6), MLKD weight 0.9, CE
 # weight 0.1 on each view; weak + strong views, 480 epochs.
 _base_ = [
+    '../_base_/pairs/models/cifar100_r110_r20.py',
     '../_base_/datasets/cifar100_bs64_weak_strong.py',
     '../_base_/schedules/cifar100_sgd_480e_lr0.025.py',
     '../_base_/default_runtime.py',
@@ -10,11 +11,7 @@ _base_ = [
 
 model = dict(
     type='MultiViewClsDistiller',
-    student=dict(
-        cfg_path='mmlogitkd::_base_/students/cifar100_resnet20.py',
-        head=dict(loss=dict(loss_weight=0.1))),  # CE weight
-    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/cifar100_resnet110.py'),
-    teacher_ckpt='checkpoints/cifar100/resnet110.pth',
+    student=dict(head=dict(loss=dict(loss_weight=0.1))),  # CE weight
     distill_losses=dict(
         mlkd=dict(
             type='MLKDLoss',

@@ -5,6 +5,7 @@
 # The official config trains this pair 960 epochs: add
 # --cfg-options train_cfg.max_epochs=960 for it.
 _base_ = [
+    '../_base_/pairs/models/cifar100_r32x4_shv1.py',
     '../_base_/datasets/cifar100_bs64_weak_strong.py',
     '../_base_/schedules/cifar100_sgd_480e_lr0.01.py',
     '../_base_/default_runtime.py',
@@ -12,11 +13,7 @@ _base_ = [
 
 model = dict(
     type='MultiViewClsDistiller',
-    student=dict(
-        cfg_path='mmlogitkd::_base_/students/cifar100_shufflenetv1.py',
-        head=dict(loss=dict(loss_weight=0.1))),  # CE weight
-    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/cifar100_resnet32x4.py'),
-    teacher_ckpt='checkpoints/cifar100/resnet32x4.pth',
+    student=dict(head=dict(loss=dict(loss_weight=0.1))),  # CE weight
     distill_losses=dict(
         mlkd=dict(
             type='MLKDLoss',

@@ -3,8 +3,8 @@
 # R-18 student alone 33.26 AP.
 # Settings: the classification defaults, T 1, gamma 1.5 (no detection
 # setting in the papers).
-# Data, schedule, teacher and student: ../_base_/det/frcnn_r101_r18_coco.py.
-_base_ = ['../_base_/det/frcnn_r101_r18_coco.py']
+# Data, schedule, teacher and student: ../_base_/pairs/coco_frcnn_r101_r18.py.
+_base_ = ['../_base_/pairs/coco_frcnn_r101_r18.py']
 
 model = dict(
     distill_losses=dict(

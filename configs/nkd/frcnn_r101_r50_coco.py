@@ -3,8 +3,8 @@
 # R-50 student alone 37.93 AP.
 # Settings: the classification defaults, T 1, gamma 1.5 (no detection
 # setting in the papers).
-# Data, schedule, teacher and student: ../_base_/det/frcnn_r101_r50_coco.py.
-_base_ = ['../_base_/det/frcnn_r101_r50_coco.py']
+# Data, schedule, teacher and student: ../_base_/pairs/coco_frcnn_r101_r50.py.
+_base_ = ['../_base_/pairs/coco_frcnn_r101_r50.py']
 
 model = dict(
     distill_losses=dict(

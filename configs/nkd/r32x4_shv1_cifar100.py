@@ -1,18 +1,9 @@
 # NKD (Yang et al., ICCV 2023): ResNet32x4 -> ShuffleNetV1 on CIFAR-100.
 # Reported top-1: 75.31 (rank-align Tab. 2, SDD Tab. 2).
 # T 1, gamma 1.5, CE 1, 20-epoch warm-up (NKD baseline of the SDD code).
-_base_ = [
-    '../_base_/datasets/cifar100_bs64.py',
-    '../_base_/schedules/cifar100_sgd_240e_lr0.01.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../_base_/pairs/cifar100_r32x4_shv1.py']
 
 model = dict(
-    type='ClsLogitDistiller',
-    student=dict(
-        cfg_path='mmlogitkd::_base_/students/cifar100_shufflenetv1.py'),
-    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/cifar100_resnet32x4.py'),
-    teacher_ckpt='checkpoints/cifar100/resnet32x4.pth',
     distill_losses=dict(
         nkd=dict(type='NKDLoss', temperature=1.0, gamma=1.5)),
     # distillation weight x min(epoch / 20, 1)

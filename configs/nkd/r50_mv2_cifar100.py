@@ -1,18 +1,9 @@
 # NKD (Yang et al., ICCV 2023): ResNet50 -> MobileNetV2 on CIFAR-100.
 # Reported top-1: 70.67 (rank-align Tab. 2); 69.39 (SDD Tab. 2).
 # T 1, gamma 1.5, CE 1, 20-epoch warm-up (NKD baseline of the SDD code).
-_base_ = [
-    '../_base_/datasets/cifar100_bs64.py',
-    '../_base_/schedules/cifar100_sgd_240e_lr0.01.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../_base_/pairs/cifar100_r50_mv2.py']
 
 model = dict(
-    type='ClsLogitDistiller',
-    student=dict(
-        cfg_path='mmlogitkd::_base_/students/cifar100_mobilenetv2.py'),
-    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/cifar100_resnet50.py'),
-    teacher_ckpt='checkpoints/cifar100/resnet50.pth',
     distill_losses=dict(
         nkd=dict(type='NKDLoss', temperature=1.0, gamma=1.5)),
     # distillation weight x min(epoch / 20, 1)

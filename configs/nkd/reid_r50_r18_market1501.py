@@ -8,7 +8,7 @@
 # x0.1 every 20, batch 32, 256x128, flip, label smoothing 0.1), the student
 # from torchvision's ImageNet ResNet-18, the teacher trained with
 # configs/reid/resnet50_market1501.py (or a torchreid checkpoint, as it is).
-_base_ = ['../_base_/reid/r50_r18_market1501.py']
+_base_ = ['../_base_/pairs/market1501_r50_r18.py']
 
 model = dict(
     distill_losses=dict(nkd=dict(type='NKDLoss', temperature=1.0, gamma=1.5)),

@@ -4,8 +4,8 @@
 # R-50 student alone 37.93 AP.
 # Settings: soft ranks at eps 1, squared differences, weight 1 (no detection
 # setting in the paper; untuned).
-# Data, schedule, teacher and student: ../_base_/det/frcnn_r101_r50_coco.py.
-_base_ = ['../_base_/det/frcnn_r101_r50_coco.py']
+# Data, schedule, teacher and student: ../_base_/pairs/coco_frcnn_r101_r50.py.
+_base_ = ['../_base_/pairs/coco_frcnn_r101_r50.py']
 
 model = dict(
     distill_losses=dict(

@@ -4,16 +4,13 @@
 # L2 between soft ranks (eps 1), lambda 5, CE 1, no KL term; batch 64, lr
 # 0.025, 300 epochs (sec. 4.1).
 _base_ = [
+    '../_base_/pairs/models/cifar100_r110_r32.py',
     '../_base_/datasets/cifar100_bs64.py',
     '../_base_/schedules/cifar100_sgd_300e_lr0.025.py',
     '../_base_/default_runtime.py',
 ]
 
 model = dict(
-    type='ClsLogitDistiller',
-    student=dict(cfg_path='mmlogitkd::_base_/students/cifar100_resnet32.py'),
-    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/cifar100_resnet110.py'),
-    teacher_ckpt='checkpoints/cifar100/resnet110.pth',
     distill_losses=dict(
         rank=dict(
             type='RankAlignLoss',

@@ -5,18 +5,13 @@
 # epochs (sec. 4.1).
 # mdistiller's Tiny-ImageNet ResNet18 / ShuffleNetV2 (CIFAR-style, 64x64).
 _base_ = [
+    '../_base_/pairs/models/tiny_imagenet_r18_shv2.py',
     '../_base_/datasets/tiny_imagenet_bs128.py',
     '../_base_/schedules/tiny_imagenet_sgd_240e_lr0.05.py',
     '../_base_/default_runtime.py',
 ]
 
 model = dict(
-    type='ClsLogitDistiller',
-    student=dict(
-        cfg_path='mmlogitkd::_base_/students/tiny_imagenet_shufflenetv2.py'),
-    teacher=dict(
-        cfg_path='mmlogitkd::_base_/teachers/tiny_imagenet_resnet18.py'),
-    teacher_ckpt='checkpoints/tiny_imagenet/resnet18.pth',
     distill_losses=dict(
         rank=dict(
             type='RankAlignLoss',

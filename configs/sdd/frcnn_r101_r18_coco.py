@@ -7,8 +7,8 @@
 # box head; DKD (alpha 1, beta 0.25, T 2) on each of the 5 views with the RoI
 # labels, plain mean over the views (complementary weight 1), a view with an
 # infinite loss skipped.
-# Data, schedule, teacher and student: ../_base_/det/frcnn_r101_r18_coco.py.
-_base_ = ['../_base_/det/frcnn_r101_r18_coco.py']
+# Data, schedule, teacher and student: ../_base_/pairs/coco_frcnn_r101_r18.py.
+_base_ = ['../_base_/pairs/coco_frcnn_r101_r18.py']
 
 model = dict(
     distill_losses=dict(

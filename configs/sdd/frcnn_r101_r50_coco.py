@@ -7,8 +7,8 @@
 # box head; DKD (alpha 1, beta 0.25, T 2) on each of the 5 views with the RoI
 # labels, plain mean over the views (complementary weight 1), a view with an
 # infinite loss skipped.
-# Data, schedule, teacher and student: ../_base_/det/frcnn_r101_r50_coco.py.
-_base_ = ['../_base_/det/frcnn_r101_r50_coco.py']
+# Data, schedule, teacher and student: ../_base_/pairs/coco_frcnn_r101_r50.py.
+_base_ = ['../_base_/pairs/coco_frcnn_r101_r50.py']
 
 model = dict(
     distill_losses=dict(

@@ -2,19 +2,10 @@
 # Reported top-1: 76.63 (SDD Tab. 6, SDD Tab. 7).
 # KD inside: T 4, KD weight 0.9, CE weight 0.1; scales {1, 2} (homogeneous
 # pair), complementary weight 2, 30-epoch warm-up (SDD sec. 4.1).
-_base_ = [
-    '../_base_/datasets/cifar100_bs64.py',
-    '../_base_/schedules/cifar100_sgd_240e.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../_base_/pairs/cifar100_r32x4_r8x4.py']
 
 model = dict(
-    type='ClsLogitDistiller',
-    student=dict(
-        cfg_path='mmlogitkd::_base_/students/cifar100_resnet8x4.py',
-        head=dict(loss=dict(loss_weight=0.1))),  # CE weight
-    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/cifar100_resnet32x4.py'),
-    teacher_ckpt='checkpoints/cifar100/resnet32x4.pth',
+    student=dict(head=dict(loss=dict(loss_weight=0.1))),  # CE weight
     distill_losses=dict(
         sdd=dict(
             type='ScaleDecoupledLoss',

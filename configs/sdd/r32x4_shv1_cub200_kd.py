@@ -2,19 +2,10 @@
 # Reported top-1: 65.46 (SDD Tab. 5).
 # KD inside: T 4, KD weight 0.9, CE weight 0.1; scales {1, 2, 4} (heterogeneous
 # pair), complementary weight 2, 30-epoch warm-up (SDD sec. 4.1).
-_base_ = [
-    '../_base_/datasets/cub200_bs64.py',
-    '../_base_/schedules/cub200_sgd_240e_lr0.01.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../_base_/pairs/cub200_r32x4_shv1.py']
 
 model = dict(
-    type='ClsLogitDistiller',
-    student=dict(
-        cfg_path='mmlogitkd::_base_/students/cub200_shufflenetv1.py',
-        head=dict(loss=dict(loss_weight=0.1))),  # CE weight
-    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/cub200_resnet32x4.py'),
-    teacher_ckpt='checkpoints/cub200/resnet32x4.pth',
+    student=dict(head=dict(loss=dict(loss_weight=0.1))),  # CE weight
     distill_losses=dict(
         sdd=dict(
             type='ScaleDecoupledLoss',

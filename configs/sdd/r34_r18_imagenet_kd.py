@@ -2,20 +2,10 @@
 # Reported top-1 / top-5: 71.44 / 90.05 (SDD Tab. 3).
 # KD inside: T 1, KD weight 0.5, CE weight 0.5; scales {1, 2} (homogeneous
 # pair), complementary weight 2, 30-epoch warm-up (SDD sec. 4.1).
-_base_ = [
-    '../_base_/datasets/imagenet_bs64.py',
-    '../_base_/schedules/imagenet_sgd_100e_bs512.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../_base_/pairs/imagenet_r34_r18.py']
 
 model = dict(
-    type='ClsLogitDistiller',
-    student=dict(
-        cfg_path='mmlogitkd::_base_/students/imagenet_resnet18.py',
-        head=dict(loss=dict(loss_weight=0.5))),  # CE weight
-    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/imagenet_resnet34.py'),
-    teacher_ckpt=('https://download.openmmlab.com/mmclassification/v0/resnet/'
-                  'resnet34_8xb32_in1k_20210831-f257d4e6.pth'),
+    student=dict(head=dict(loss=dict(loss_weight=0.5))),  # CE weight
     distill_losses=dict(
         sdd=dict(
             type='ScaleDecoupledLoss',

@@ -2,19 +2,9 @@
 # Reported top-1 / top-5: 73.12 / 91.11 (SDD Tab. 4).
 # NKD inside: T 1, gamma 1.5, CE 1; scales {1, 2, 4} (heterogeneous pair),
 # complementary weight 2, 30-epoch warm-up (SDD sec. 4.1).
-_base_ = [
-    '../_base_/datasets/imagenet_bs64.py',
-    '../_base_/schedules/imagenet_sgd_100e_bs512.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../_base_/pairs/imagenet_r50_mv1.py']
 
 model = dict(
-    type='ClsLogitDistiller',
-    student=dict(
-        cfg_path='mmlogitkd::_base_/students/imagenet_mobilenetv1.py'),
-    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/imagenet_resnet50.py'),
-    teacher_ckpt=('https://download.openmmlab.com/mmclassification/v0/resnet/'
-                  'resnet50_8xb32_in1k_20210831-ea4938fc.pth'),
     distill_losses=dict(
         sdd=dict(
             type='ScaleDecoupledLoss',

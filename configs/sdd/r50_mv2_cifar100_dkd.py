@@ -2,18 +2,9 @@
 # Reported top-1: 71.36 (SDD Tab. 2).
 # DKD inside: alpha 1, beta 8, T 4, CE 1; scales {1, 2, 4} (heterogeneous
 # pair), complementary weight 2, 30-epoch warm-up (SDD sec. 4.1).
-_base_ = [
-    '../_base_/datasets/cifar100_bs64.py',
-    '../_base_/schedules/cifar100_sgd_240e_lr0.01.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../_base_/pairs/cifar100_r50_mv2.py']
 
 model = dict(
-    type='ClsLogitDistiller',
-    student=dict(
-        cfg_path='mmlogitkd::_base_/students/cifar100_mobilenetv2.py'),
-    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/cifar100_resnet50.py'),
-    teacher_ckpt='checkpoints/cifar100/resnet50.pth',
     distill_losses=dict(
         sdd=dict(
             type='ScaleDecoupledLoss',

@@ -2,17 +2,9 @@
 # Reported top-1: 64.63 (SDD Tab. 5).
 # NKD inside: T 1, gamma 1.5, CE 1; scales {1, 2, 4} (heterogeneous pair),
 # complementary weight 2, 30-epoch warm-up (SDD sec. 4.1).
-_base_ = [
-    '../_base_/datasets/cub200_bs64.py',
-    '../_base_/schedules/cub200_sgd_240e_lr0.01.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../_base_/pairs/cub200_vgg13_mv2.py']
 
 model = dict(
-    type='ClsLogitDistiller',
-    student=dict(cfg_path='mmlogitkd::_base_/students/cub200_mobilenetv2.py'),
-    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/cub200_vgg13.py'),
-    teacher_ckpt='checkpoints/cub200/vgg13.pth',
     distill_losses=dict(
         sdd=dict(
             type='ScaleDecoupledLoss',

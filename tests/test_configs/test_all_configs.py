@@ -5,7 +5,14 @@ model (no checkpoint is read: teacher_ckpt is checked, then set to None).
 Students and teachers live in model files (``model = dict(...)`` only,
 under ``configs/_base_/students``, ``configs/_base_/teachers`` and
 ``configs/quickstart/models``) that a distillation config names with
-``cfg_path``; a resolved config carries them only inside ``model``."""
+``cfg_path``; a resolved config carries them only inside ``model``.
+
+A teacher-student pair is written once:
+``configs/_base_/pairs/models/<pair>.py`` holds the distiller, its two model
+files and ``teacher_ckpt``; ``configs/_base_/pairs/<pair>.py`` adds the data,
+schedule and runtime the pair is usually trained with. A method's config
+inherits one of them and names no student model file itself."""
+import ast
 import copy
 import glob
 import os.path as osp
@@ -14,10 +21,10 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from mmlogitkd.distillers.utils import resolve_cfg_path, resolve_host_cfg
+from mmlogitkd.apis import register_all_modules
+from mmlogitkd.distillers import resolve_cfg_path, resolve_host_cfg
 from mmlogitkd.registry import (DATASETS, METRICS, MODELS,
                                 OPTIM_WRAPPER_CONSTRUCTORS, TRANSFORMS)
-from mmlogitkd.utils import register_all_modules
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG_ROOT = osp.join(ROOT, 'configs')
@@ -39,6 +46,9 @@ MODEL_FILES = sorted(
     glob.glob(osp.join(CONFIG_ROOT, '_base_', 'students', '*.py')) +
     glob.glob(osp.join(CONFIG_ROOT, '_base_', 'teachers', '*.py')) +
     glob.glob(osp.join(CONFIG_ROOT, 'quickstart', 'models', '*.py')))
+PAIR_ROOT = osp.join(CONFIG_ROOT, '_base_', 'pairs')
+PAIR_MODELS = sorted(glob.glob(osp.join(PAIR_ROOT, 'models', '*.py')))
+PAIRS = sorted(glob.glob(osp.join(PAIR_ROOT, '*.py')))
 PROJECT_CONFIGS = sorted(
     glob.glob(osp.join(ROOT, 'projects', '*', 'configs', '*.py')))
 # top-level keys of the old convention: set there by --cfg-options, they
@@ -51,6 +61,31 @@ register_all_modules()
 
 def _ids(paths):
     return [osp.relpath(p, ROOT) for p in paths]
+
+
+def _bases(path):
+    """Every file of this repository that ``path`` inherits, nearest first
+    (read from the ``_base_`` assignments; a host library's bases, ``mmdet::``
+    and the like, are not followed)."""
+    with open(path, encoding='utf-8') as f:
+        tree = ast.parse(f.read())
+    for node in tree.body:
+        if (isinstance(node, ast.Assign)
+                and getattr(node.targets[0], 'id', None) == '_base_'):
+            bases = ast.literal_eval(node.value)
+            for base in [bases] if isinstance(bases, str) else bases:
+                if '::' not in base:
+                    base = osp.normpath(osp.join(osp.dirname(path), base))
+                    yield base
+                    yield from _bases(base)
+
+
+def _strings(path):
+    """The string constants of a config file (its comments left out)."""
+    with open(path, encoding='utf-8') as f:
+        tree = ast.parse(f.read())
+    return [node.value for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)]
 
 
 def _types(obj):
@@ -120,6 +155,48 @@ def test_model_file(path):
     assert resolved.type == 'ImageClassifier'
     assert resolved['_scope_'] == 'mmpretrain'
     assert resolved.head.num_classes == cfg.model.head.num_classes
+
+
+@pytest.mark.parametrize('path', PAIR_MODELS, ids=_ids(PAIR_MODELS))
+def test_pair_models_file(path):
+    """A pair's models file defines the distiller and nothing else: both
+    models by ``cfg_path`` and the teacher's weights."""
+    cfg = Config.fromfile(path)
+    assert list(cfg.keys()) == ['model'], sorted(cfg.keys())
+    assert _is_distiller(cfg.model)
+    assert cfg.model.student.get('cfg_path')
+    assert cfg.model.teacher.get('cfg_path')
+    assert isinstance(cfg.model.get('teacher_ckpt'), str)
+    assert 'distill_losses' not in cfg.model, 'losses are the method\'s'
+
+
+@pytest.mark.parametrize('path', PAIRS, ids=_ids(PAIRS))
+def test_pair_file(path):
+    """``pairs/<pair>.py`` is ``pairs/models/<pair>.py`` with a recipe."""
+    models = osp.join(PAIR_ROOT, 'models', osp.basename(path))
+    assert models in set(_bases(path))
+    cfg = Config.fromfile(path)
+    assert cfg.model == Config.fromfile(models).model
+    for key in ('train_dataloader', 'val_dataloader', 'optim_wrapper',
+                'param_scheduler', 'train_cfg', 'default_scope'):
+        assert key in cfg, key
+
+
+def test_method_configs_inherit_their_pair():
+    """Every distillation config of a method inherits a pair (no student
+    model file named in it), and every pair file is inherited."""
+    used = set()
+    for path in CONFIGS:
+        rel = osp.relpath(path, CONFIG_ROOT)
+        if rel.split(osp.sep)[0] in ('quickstart', 'quickstart_det', 'reid'):
+            continue
+        bases = set(_bases(path))
+        used |= bases
+        assert [b for b in bases if osp.dirname(b) in (
+            PAIR_ROOT, osp.join(PAIR_ROOT, 'models'))], f'{rel}: no pair'
+        named = [s for s in _strings(path) if '_base_/students/' in s]
+        assert not named, f'{rel} names its student {named}: inherit a pair'
+    assert not set(PAIRS + PAIR_MODELS) - used, 'pair files nobody inherits'
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=_ids(CONFIGS))

@@ -1,0 +1,10 @@
+# ResNet110 -> ResNet20 on Tiny-ImageNet: the distiller, its two model files
+# and the teacher's weights; a method's config names its data, schedule and
+# runtime beside this file.
+model = dict(
+    type='ClsLogitDistiller',
+    student=dict(
+        cfg_path='mmlogitkd::_base_/students/tiny_imagenet_resnet20.py'),
+    teacher=dict(
+        cfg_path='mmlogitkd::_base_/teachers/tiny_imagenet_resnet110.py'),
+    teacher_ckpt='checkpoints/tiny_imagenet/resnet110.pth')

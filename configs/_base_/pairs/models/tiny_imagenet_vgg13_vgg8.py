@@ -1,0 +1,8 @@
+# VGG13 -> VGG8 on Tiny-ImageNet: the distiller, its two model files and the
+# teacher's weights; a method's config names its data, schedule and runtime
+# beside this file.
+model = dict(
+    type='ClsLogitDistiller',
+    student=dict(cfg_path='mmlogitkd::_base_/students/tiny_imagenet_vgg8.py'),
+    teacher=dict(cfg_path='mmlogitkd::_base_/teachers/tiny_imagenet_vgg13.py'),
+    teacher_ckpt='checkpoints/tiny_imagenet/vgg13.pth')
