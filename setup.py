@@ -1,13 +1,12 @@
 # Copyright (c) mmlogitkd contributors. All rights reserved.
-"""Install with ``pip install -e .`` (or let ``tools/setup_env.sh`` do it).
+"""Install with ``pip install -e .`` (or let ``tools/install.sh`` do it).
 
 The OpenMMLab stack has version pins that pip cannot resolve by itself on a
 fresh machine (mmcv ships only an sdist, and mmdet/mmpretrain would drag in
 another torch), so runtime requirements live in ``requirements/`` and are
-installed in order by ``tools/setup_env.sh``; here they are only declared.
+installed in order by ``tools/install.sh``; here they are only declared.
 """
 import os.path as osp
-
 from setuptools import find_packages, setup
 
 HERE = osp.dirname(osp.abspath(__file__))

@@ -1,6 +1,7 @@
 # Copyright (c) mmlogitkd contributors. All rights reserved.
-# The compatibility shims must run before anything imports torchvision or
-# loads an mmengine checkpoint, hence first.
+# The torchvision shim must run before anything imports torchvision, hence
+# first. mmengine's checkpoint hooks are no import side effect: tools/ call
+# mmlogitkd.utils.install_checkpoint_hooks().
 from . import compat  # noqa: F401
 from .version import __version__, version_info
 

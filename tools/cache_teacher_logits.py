@@ -44,7 +44,9 @@ from contextlib import contextmanager
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import mmlogitkd  # noqa: E402,F401  (compat shims first)
+import mmlogitkd  # noqa: E402,F401  (the torchvision shim first)
+
+# isort: split
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
@@ -129,10 +131,15 @@ def log(args, msg):
 def load_cfg(args):
     from mmengine.registry import init_default_scope
 
-    from mmlogitkd.utils import load_runtime_cfg, register_all_modules
-    from mmlogitkd.utils.runtime import (apply_seeded_data,
-                                         check_data_paths,
-                                         check_registered_types)
+    from mmlogitkd.apis import (
+        apply_seeded_data,
+        check_data_paths,
+        check_registered_types,
+        load_runtime_cfg,
+        register_all_modules,
+    )
+    from mmlogitkd.utils import install_checkpoint_hooks
+    install_checkpoint_hooks()
     register_all_modules(init_default_scope=False)
     cfg = load_runtime_cfg(args.config, args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmlogitkd'))
@@ -228,9 +235,19 @@ def run(args) -> int:
     from torch.utils.data import DataLoader
 
     from mmlogitkd.distillers.teacher_cache import (
-        CACHE_FORMAT, CACHE_VERSION, CELLS_FILE, LOGITS_FILE, META_FILE,
-        TeacherLogitCache, epoch_units, load_progress, normalized,
-        save_progress, train_pipeline_cfg, write_json_atomic)
+        CACHE_FORMAT,
+        CACHE_VERSION,
+        CELLS_FILE,
+        LOGITS_FILE,
+        META_FILE,
+        TeacherLogitCache,
+        epoch_units,
+        load_progress,
+        normalized,
+        save_progress,
+        train_pipeline_cfg,
+        write_json_atomic,
+    )
     from mmlogitkd.registry import DATA_SAMPLERS, DATASETS
 
     tic = time.time()
@@ -254,7 +271,7 @@ def run(args) -> int:
 
     n, epochs, batch_size = len(dataset), args.epochs, loader_cfg.batch_size
     units = math.ceil(n / batch_size)
-    from mmlogitkd.distillers.base_distiller import logit_width
+    from mmlogitkd.distillers import logit_width
     classes = logit_width(teacher)
     scales = list(distiller.sdd_scales) if distiller.uses_views else None
     cells = sum(m * m for m in scales) if scales else None

@@ -47,8 +47,8 @@ import re
 import subprocess
 import sys
 import time
-from typing import Optional
 from collections import OrderedDict, deque
+from typing import Optional
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG_DIR = osp.join(ROOT, 'configs', 'quickstart')

@@ -27,12 +27,15 @@ from mmengine.config import DictAction  # noqa: E402
 from mmengine.model import is_model_wrapper  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
+from mmlogitkd.apis import (  # noqa: E402
+    load_runtime_cfg,
+    prepare_runtime_cfg,
+    register_all_modules,
+    run_launched_main,
+)
 from mmlogitkd.distillers import student_config  # noqa: E402
-from mmlogitkd.distillers.student import (load_student_state,  # noqa: E402
-                                          student_weights)
-from mmlogitkd.utils import (load_runtime_cfg, prepare_runtime_cfg,  # noqa: E402
-                             register_all_modules)
-from mmlogitkd.utils.runtime import run_launched_main  # noqa: E402
+from mmlogitkd.distillers.student import load_student_state, student_weights  # noqa: E402
+from mmlogitkd.utils import install_checkpoint_hooks  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -68,6 +71,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    install_checkpoint_hooks()
     register_all_modules(init_default_scope=False)
     cfg = load_runtime_cfg(args.config, args.cfg_options, args.launcher,
                            args.work_dir)

@@ -22,12 +22,19 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from mmengine.config import DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from mmlogitkd.utils import (load_runtime_cfg, prepare_runtime_cfg,  # noqa: E402
-                             register_all_modules)
-from mmlogitkd.utils.runtime import (lock_work_dir,  # noqa: E402
-                                     run_launched_main)
-from mmlogitkd.utils.checkpoint import (  # noqa: E402
-    check_checkpoint_file, find_resumable_checkpoint, trusted_checkpoints)
+from mmlogitkd.apis import (  # noqa: E402
+    load_runtime_cfg,
+    prepare_runtime_cfg,
+    register_all_modules,
+    run_launched_main,
+)
+from mmlogitkd.utils import (  # noqa: E402
+    check_checkpoint_file,
+    find_resumable_checkpoint,
+    install_checkpoint_hooks,
+    lock_work_dir,
+    trusted_checkpoints,
+)
 
 #: How to opt in for a trusted load_from / --resume file, for messages.
 OPT_IN = ('set allow_unsafe_checkpoint=True at the top level of the config '
@@ -105,6 +112,7 @@ def resolve_checkpoint(cfg) -> None:
 
 def main(argv=None):
     args = parse_args(argv)
+    install_checkpoint_hooks()
     register_all_modules(init_default_scope=False)
     cfg = load_runtime_cfg(args.config, args.cfg_options, args.launcher,
                            args.work_dir)

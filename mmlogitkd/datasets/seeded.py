@@ -24,7 +24,7 @@ index), and the caller's RNG states are restored afterwards:
   (batch augments, dropout) from (seed, epoch) at the first iteration of
   every epoch.
 
-:func:`~mmlogitkd.utils.runtime.apply_seeded_data` (run by
+:func:`~mmlogitkd.apis.apply_seeded_data` (run by
 ``tools/train.py``) puts the three in place for epoch-based training.
 """
 import contextlib

@@ -7,29 +7,37 @@ Every checkpoint the toolkit reads (``teacher_ckpt``, ``student_ckpt``,
 
 - ``torch.load(weights_only=True)`` with the allow-list of the plain types
   mmengine's and our checkpoints contain
-  (:func:`mmlogitkd.compat.mmengine_safe_globals`). A file that needs any
-  other Python object is refused *before* anything from it runs, with an
-  :class:`UnsafeCheckpointError` naming the file, the offending global(s)
-  and the single switch that opts in for a file the user trusts
-  (``allow_unsafe=True`` here; ``model.allow_unsafe_checkpoint``,
-  the top-level ``allow_unsafe_checkpoint`` or ``--allow-unsafe-checkpoint``
-  for the config / tools). There is no environment default on purpose: a
-  trusted file is trusted by an explicit argument of the run that loads it.
+  (:func:`mmlogitkd.utils.safe_globals.mmengine_safe_globals`), whether or
+  not :func:`~mmlogitkd.utils.checkpoint_hooks.install_checkpoint_hooks`
+  ran. A file that needs any other Python object is refused *before*
+  anything from it runs, with an :class:`UnsafeCheckpointError` naming the
+  file, the offending global(s) and the single switch that opts in for a
+  file the user trusts (``allow_unsafe=True`` here;
+  ``model.allow_unsafe_checkpoint``, the top-level
+  ``allow_unsafe_checkpoint`` or ``--allow-unsafe-checkpoint`` for the
+  config / tools). There is no environment default on purpose: a trusted
+  file is trusted by an explicit argument of the run that loads it.
 - A file that is no checkpoint at all (random bytes, a text file, a
   truncated download or a half-written save) raises a
   :class:`CorruptCheckpointError` saying so, with the file named; it is never
   reported as an unsafe pickle, and torch's hint to re-run with safe loading
   off is never passed on (it would be wrong advice for a broken file and
   dangerous advice for a malicious one).
-- Detectron2's model-zoo ``.pkl`` files keep their own restricted unpickler
-  (``fmt='detectron2'``), behind the same entry point and error types.
+- Other formats are read by the reader their module registers with
+  :func:`register_checkpoint_reader`, behind the same entry point and error
+  types: Detectron2's model-zoo ``.pkl`` files keep their own restricted
+  unpickler (``fmt='detectron2'``, registered by
+  :mod:`mmlogitkd.models.converters.detectron2`). A Detectron2 ``.pkl``
+  read as a ``torch.save`` file is refused, pointing to
+  ``tools/model_converters/detectron2_to_mmdet.py``.
 
 Writes are atomic (:func:`atomic_save`, :func:`atomic_write_bytes`, and
-mmengine's local file backend, see :mod:`mmlogitkd.compat`): the bytes go to
-a temporary file in the destination folder, which is renamed over the
-destination once complete. A run killed while saving leaves the previous
-checkpoint as it was, and :func:`find_resumable_checkpoint` only ever
-returns a complete file.
+mmengine's local file backend once
+:func:`~mmlogitkd.utils.checkpoint_hooks.install_checkpoint_hooks` ran): the
+bytes go to a temporary file in the destination folder, which is renamed
+over the destination once complete. A run killed while saving leaves the
+previous checkpoint as it was, and :func:`find_resumable_checkpoint` only
+ever returns a complete file.
 """
 import contextlib
 import hashlib
@@ -41,19 +49,33 @@ import pickletools
 import re
 import warnings
 import zipfile
-from typing import (Any, Callable, Dict, Iterable, Iterator, List, Mapping,
-                    Optional, Sequence, Tuple)
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+)
 
 import torch
 
-from mmlogitkd.compat import (CheckpointError, CorruptCheckpointError,
-                              UnsafeCheckpointError)
+from .checkpoint_errors import (
+    CheckpointError,
+    CorruptCheckpointError,
+    UnsafeCheckpointError,
+)
+from .safe_globals import mmengine_safe_globals
 
 __all__ = [
     'CheckpointError', 'CorruptCheckpointError', 'UnsafeCheckpointError',
     'load_checkpoint_file', 'check_checkpoint_file', 'trusted_checkpoints',
-    'is_trusted_checkpoint', 'atomic_save', 'atomic_write_bytes',
-    'find_resumable_checkpoint', 'state_dict_sha256'
+    'is_trusted_checkpoint', 'register_checkpoint_reader', 'atomic_save',
+    'atomic_write_bytes', 'find_resumable_checkpoint', 'state_dict_sha256'
 ]
 
 #: How to opt in when nothing more specific is known (a direct API call).
@@ -72,6 +94,15 @@ _UNSAFE_PATTERNS = ('GLOBAL', 'global', 'Can only build',
 
 
 _TRUSTED: set = set()
+
+#: ``fmt`` -> ``reader(path, allow_unsafe)`` for the formats other than
+#: ``torch.save``'s, filled by :func:`register_checkpoint_reader`.
+_READERS: Dict[str, Callable[[str, bool], Any]] = {}
+
+#: Where a refusal of a ``.pkl`` read as a ``torch.save`` file points.
+_DETECTRON2_HINT = (' A Detectron2 model-zoo .pkl is converted to an mmdet '
+                    'checkpoint first, with '
+                    'tools/model_converters/detectron2_to_mmdet.py.')
 
 
 # --------------------------------------------------------------------------
@@ -131,6 +162,45 @@ def _scheme_loader(path: str) -> Optional[Callable]:
                 ('http://', 'https://')):
             return CheckpointLoader._schemes[prefix]
     return None
+
+
+def register_checkpoint_reader(fmt: str,
+                               reader: Callable[[str, bool], Any]) -> None:
+    """Let :func:`load_checkpoint_file` read format ``fmt`` with ``reader``.
+
+    The module that knows a format registers it (as
+    :mod:`mmlogitkd.models.converters.detectron2` does for ``'detectron2'``),
+    so this module needs none of them.
+
+    Args:
+        fmt (str): The name callers pass as ``fmt``; not ``'torch'``.
+        reader (Callable): ``reader(path, allow_unsafe) -> object`` for an
+            existing local file; raises :class:`UnsafeCheckpointError` for a
+            file it refuses and :class:`CorruptCheckpointError` for a damaged
+            one.
+    """
+    if fmt == 'torch':
+        raise ValueError('fmt "torch" is read by load_checkpoint_file itself')
+    _READERS[fmt] = reader
+
+
+def _allow_list(extra: Sequence[Any] = ()):
+    """The types safe loading allows here: mmengine's
+    (:func:`~mmlogitkd.utils.safe_globals.mmengine_safe_globals`) and
+    ``extra``, for the duration of a ``with`` block.
+
+    Only the types not allowed already are added (and removed again):
+    ``torch.serialization.safe_globals`` removes on exit whatever it was
+    given, including types that
+    :func:`~mmlogitkd.utils.checkpoint_hooks.install_checkpoint_hooks`
+    allowed for the whole process.
+    """
+    present = set(torch.serialization.get_safe_globals())
+    missing = [
+        item for item in mmengine_safe_globals() + list(extra)
+        if item not in present
+    ]
+    return torch.serialization.safe_globals(missing)
 
 
 def _describe(what: str, path: str) -> str:
@@ -275,15 +345,18 @@ def _unsafe_globals(path: str, fmt: str) -> List[str]:
     """Globals of a checkpoint outside the allow-list, by disassembly."""
     if fmt == 'zip':
         try:
-            return sorted(
-                torch.serialization.get_unsafe_globals_in_checkpoint(path))
+            with _allow_list():
+                return sorted(
+                    torch.serialization.get_unsafe_globals_in_checkpoint(
+                        path))
         except Exception:
             return []
     # torch's legacy format is a sequence of pickles (magic number,
     # protocol, system info, the object, storage keys) then raw bytes; a
     # plain pickle is the object alone
     try:
-        allowed = _allowed_global_names()
+        with _allow_list():
+            allowed = _allowed_global_names()
     except Exception:  # private torch API moved: leave it to the full load
         return []
     names: List[str] = []
@@ -337,9 +410,10 @@ def _classify_failure(err: BaseException, path: str, fmt: str, what: str,
                     f'{_describe(what, path)} is a pickle but not a '
                     f'torch.save checkpoint ({reason}).')
     if 'Invalid magic number' in str(err):
+        hint = _DETECTRON2_HINT if str(path).endswith('.pkl') else ''
         return CorruptCheckpointError(
             f'{_describe(what, path)} is a pickle but not a torch.save '
-            'checkpoint (it lacks torch\'s legacy header).')
+            'checkpoint (it lacks torch\'s legacy header).' + hint)
     if isinstance(err, (ModuleNotFoundError, AttributeError)) and not safe:
         return CheckpointError(
             f'{_describe(what, path)} refers to a Python object that does '
@@ -395,8 +469,11 @@ def load_checkpoint_file(filename: str,
         opt_in (str, optional): How the user opts in where this is called,
             for the refusal message, e.g. ``'set
             model.allow_unsafe_checkpoint=True'``.
-        fmt (str): ``'torch'`` (``torch.save`` files) or ``'detectron2'``
-            (a model-zoo ``.pkl``, read by its restricted unpickler).
+        fmt (str): ``'torch'`` (``torch.save`` files) or a format
+            registered with :func:`register_checkpoint_reader`
+            (``'detectron2'``: a model-zoo ``.pkl``, read by its restricted
+            unpickler, once :mod:`mmlogitkd.models.converters` is
+            imported).
 
     Returns:
         The loaded object.
@@ -415,10 +492,8 @@ def load_checkpoint_file(filename: str,
     filename = osp.expanduser(str(filename))
     if not osp.isfile(filename):
         raise FileNotFoundError(f'{_describe(what, filename)} does not exist')
-    if fmt == 'detectron2':
-        return _load_detectron2(filename, allow_unsafe, what, opt_in)
     if fmt != 'torch':
-        raise ValueError(f'fmt must be "torch" or "detectron2", got {fmt!r}')
+        return _read_registered(fmt, filename, allow_unsafe, opt_in)
     file_fmt = _check_format(filename, what)
     try:
         with warnings.catch_warnings():
@@ -429,7 +504,7 @@ def load_checkpoint_file(filename: str,
             if allow_unsafe:
                 return torch.load(
                     filename, map_location=map_location, weights_only=False)
-            with torch.serialization.safe_globals(list(safe_globals)):
+            with _allow_list(safe_globals):
                 return torch.load(
                     filename, map_location=map_location, weights_only=True)
     except (MemoryError, KeyboardInterrupt):
@@ -439,13 +514,20 @@ def load_checkpoint_file(filename: str,
                                 not allow_unsafe) from None
 
 
-def _load_detectron2(path: str, allow_unsafe: bool, what: str,
-                     opt_in: Optional[str]) -> dict:
-    from mmlogitkd.models.converters.detectron2 import load_detectron2_pkl
+def _read_registered(fmt: str, path: str, allow_unsafe: bool,
+                     opt_in: Optional[str]) -> Any:
+    """Read ``path`` with the reader registered for ``fmt``."""
+    reader = _READERS.get(fmt)
+    if reader is None:
+        known = ', '.join(f'"{name}"' for name in ['torch', *_READERS])
+        raise ValueError(
+            f'fmt must be one of {known} (a reader is registered by the '
+            f'module that knows its format, e.g. mmlogitkd.models.converters '
+            f'for "detectron2"), got {fmt!r}')
     try:
-        return load_detectron2_pkl(path, allow_unsafe=allow_unsafe)
+        return reader(path, allow_unsafe)
     except UnsafeCheckpointError as err:
-        # same type (UnsafePickleError), with how to opt in at this call
+        # same type (e.g. UnsafePickleError), with how to opt in at this call
         raise type(err)(f'{err}{_opt_in_sentence(opt_in)}') from None
 
 

@@ -10,7 +10,7 @@ import pytest
 from mmlogitkd.datasets import (DigitsDataset, NoisyLabelDataset,
                                 SeededDataset, make_noisy_labels)
 from mmlogitkd.registry import DATASETS
-from mmlogitkd.utils import register_all_modules
+from mmlogitkd.apis import register_all_modules
 
 register_all_modules()
 

@@ -14,7 +14,7 @@ from mmengine.dataset import Compose
 from mmengine.registry import DefaultScope
 
 from mmlogitkd.datasets import FixMatchRandAugment, StackViews, seeded_rngs
-from mmlogitkd.utils import register_all_modules
+from mmlogitkd.apis import register_all_modules
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(ROOT, 'configs/_base_/datasets/cifar100_bs64_weak_strong.py')

@@ -77,7 +77,7 @@ def run(cmd, timeout=900, check=True):
 def det_setup(tmp_path_factory):
     from mmlogitkd.datasets.digits_coco import make_digits_coco
     from mmlogitkd.distillers import build_host_model
-    from mmlogitkd.utils import register_all_modules
+    from mmlogitkd.apis import register_all_modules
     register_all_modules()
     root = tmp_path_factory.mktemp('det')
     data = str(root / 'coco')

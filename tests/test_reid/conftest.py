@@ -10,7 +10,7 @@ import pytest
 import torch
 from PIL import Image
 
-from mmlogitkd.utils import register_all_modules
+from mmlogitkd.apis import register_all_modules
 
 register_all_modules()
 

@@ -12,7 +12,7 @@ import torch
 from mmengine.config import Config
 
 from mmlogitkd.datasets import Market1501Dataset
-from mmlogitkd.utils import check_data_paths
+from mmlogitkd.apis import check_data_paths
 from .conftest import (HEIGHT, NUM_TRAIN_IDS, ROOT, VERSIONED, WIDTH,
                        market_images, write_market1501)
 

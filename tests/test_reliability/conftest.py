@@ -12,7 +12,7 @@ import pytest
 import torch
 from mmengine.logging import MessageHub
 
-from mmlogitkd.utils import register_all_modules
+from mmlogitkd.apis import register_all_modules
 
 register_all_modules()
 

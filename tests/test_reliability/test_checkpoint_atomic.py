@@ -12,7 +12,7 @@ import torch
 from mmengine.fileio.backends import LocalBackend
 from mmengine.runner.checkpoint import save_checkpoint
 
-from mmlogitkd.compat import CorruptCheckpointError
+from mmlogitkd.utils import CorruptCheckpointError
 from mmlogitkd.utils.checkpoint import (atomic_save, find_resumable_checkpoint,
                                         load_checkpoint_file)
 from .test_checkpoint_payloads import load_tool, run_script, tiny_setup

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import torch
 
-from mmlogitkd.compat import CorruptCheckpointError, UnsafeCheckpointError
+from mmlogitkd.utils import CorruptCheckpointError, UnsafeCheckpointError
 from .test_checkpoint_payloads import (BROKEN_KINDS, PAYLOADS,  # noqa: F401
                                       assert_refused, assert_reported_broken,
                                       broken_files, build_distiller,

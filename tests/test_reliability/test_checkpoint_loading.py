@@ -11,9 +11,9 @@ import torch
 import torch.nn as nn
 from mmengine.runner import load_checkpoint
 
-import mmlogitkd  # noqa: F401  (registers the safe loaders)
-from mmlogitkd.compat import (CheckpointError, CorruptCheckpointError,
-                              UnsafeCheckpointError)
+import mmlogitkd  # noqa: F401  (mmengine's loaders: tests/conftest.py)
+from mmlogitkd.utils import (CheckpointError, CorruptCheckpointError,
+                             UnsafeCheckpointError)
 from mmlogitkd.utils.checkpoint import (check_checkpoint_file,
                                         load_checkpoint_file,
                                         state_dict_sha256,

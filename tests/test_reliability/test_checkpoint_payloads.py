@@ -114,7 +114,7 @@ BROKEN_KINDS = ('random', 'text', 'empty', 'truncated')
 def assert_reported_broken(err, path):
     """The error names the file, says it is no (complete) checkpoint, and
     neither calls it unsafe nor passes on torch's advice."""
-    from mmlogitkd.compat import CorruptCheckpointError
+    from mmlogitkd.utils import CorruptCheckpointError
     message = str(err)
     assert isinstance(err, CorruptCheckpointError), repr(err)
     assert str(path) in message
@@ -129,7 +129,7 @@ def assert_reported_broken(err, path):
 def assert_refused(err, path, payload, marker):
     """The error names the file and the offending global, says how to opt
     in, and nothing ran."""
-    from mmlogitkd.compat import UnsafeCheckpointError
+    from mmlogitkd.utils import UnsafeCheckpointError
     message = str(err)
     assert isinstance(err, UnsafeCheckpointError), repr(err)
     assert str(path) in message, message
@@ -213,7 +213,7 @@ def save_teacher(path, seed=0):
 def tiny_setup(root):
     """Images, two teachers (``teacher_ckpt`` and a different one) and a
     distillation config for tools/train.py and tools/test.py."""
-    from mmlogitkd.utils import register_all_modules
+    from mmlogitkd.apis import register_all_modules
     register_all_modules()
     root = str(root)
     data = osp.join(root, 'data')

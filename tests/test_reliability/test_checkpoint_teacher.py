@@ -11,7 +11,7 @@ import pytest
 import torch
 from mmengine.runner import load_checkpoint
 
-from mmlogitkd.distillers.base_distiller import TeacherMismatchError
+from mmlogitkd.distillers import TeacherMismatchError
 from mmlogitkd.utils.checkpoint import state_dict_sha256
 from .test_checkpoint_payloads import (build_distiller, classifier,
                                       load_tool, save_teacher, tiny_setup)

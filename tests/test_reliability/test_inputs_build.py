@@ -6,7 +6,8 @@ batch augment with a loss that needs hard targets."""
 import pytest
 from mmengine.config import Config
 
-from mmlogitkd.utils import UnknownTypeError, check_registered_types
+from mmlogitkd.apis import check_registered_types
+from mmlogitkd.utils import UnknownTypeError
 from .conftest import build_distiller, classifier_cfg, make_batch, train
 
 DKD = dict(type='DKDLoss', alpha=1.0, beta=8.0)
@@ -74,7 +75,7 @@ def test_ldrld_k_within_the_classes(wrapped):
 def test_detector_k_counts_the_background():
     """Detection logits are num_classes + 1 wide (background)."""
     import torch.nn as nn
-    from mmlogitkd.distillers.base_distiller import logit_width
+    from mmlogitkd.distillers import logit_width
 
     class BoxHead(nn.Module):
         num_classes = 10

@@ -10,7 +10,7 @@ from mmengine.config import Config
 
 from mmlogitkd.datasets import DigitsDataset, SeededDataset
 from mmlogitkd.engine import check_dataset_labels
-from mmlogitkd.utils import check_data_paths
+from mmlogitkd.apis import check_data_paths
 from .conftest import train
 
 

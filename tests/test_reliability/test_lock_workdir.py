@@ -12,7 +12,7 @@ from mmlogitkd.utils import WorkDirLockedError, lock_work_dir, unlock_work_dir
 from .conftest import ROOT, train
 
 HOLD = ('import sys, time; sys.path.insert(0, {root!r}); '
-        'from mmlogitkd.utils.runtime import lock_work_dir; '
+        'from mmlogitkd.utils.work_dir_lock import lock_work_dir; '
         'lock_work_dir({work!r}); print("locked", flush=True); '
         'time.sleep(120)')
 

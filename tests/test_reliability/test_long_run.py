@@ -53,7 +53,7 @@ def test_long_two_rank_run(tmp_path):
     from mmengine.config import Config
     from mmlogitkd.distillers import build_host_model
     from mmlogitkd.registry import MODELS
-    from mmlogitkd.utils import register_all_modules
+    from mmlogitkd.apis import register_all_modules
     from mmlogitkd.utils.checkpoint import load_checkpoint_file
     register_all_modules()
     teacher_ckpt = tmp_path / 'teacher.pth'

@@ -12,7 +12,7 @@ from torch.utils.data import DataLoader
 
 from mmlogitkd.datasets import (DigitsDataset, SeededDataset, SeededSampler,
                                 sample_seed)
-from mmlogitkd.utils import apply_seeded_data
+from mmlogitkd.apis import apply_seeded_data
 from .conftest import ok, student_weights, train
 
 PIPELINE = [

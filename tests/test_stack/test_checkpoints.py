@@ -9,7 +9,7 @@ import torch.nn as nn
 from mmengine.model import BaseModel
 from mmengine.runner import Runner, load_checkpoint
 
-from mmlogitkd.compat import UnsafeCheckpointError
+from mmlogitkd.utils import UnsafeCheckpointError
 
 
 class TinyRegressor(BaseModel):

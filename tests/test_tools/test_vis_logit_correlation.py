@@ -19,7 +19,7 @@ pytest.importorskip('matplotlib')
 
 from mmlogitkd.datasets import DigitsDataset  # noqa: E402
 from mmlogitkd.registry import MODELS  # noqa: E402
-from mmlogitkd.utils import register_all_modules  # noqa: E402
+from mmlogitkd.apis import register_all_modules  # noqa: E402
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SCRIPT = osp.join(ROOT, 'tools', 'analysis', 'vis_logit_correlation.py')

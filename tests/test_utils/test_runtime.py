@@ -5,7 +5,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from mmlogitkd.utils import check_data_paths, register_all_modules
+from mmlogitkd.apis import check_data_paths, register_all_modules
 
 register_all_modules()
 
@@ -62,7 +62,7 @@ def test_datasets_that_download_are_left_alone(tmp_path):
 
 
 def test_epoch_warmup_under_iteration_loop_fails_before_building():
-    from mmlogitkd.utils.runtime import check_warmup_unit
+    from mmlogitkd.apis import check_warmup_unit
     cfg = Config(
         dict(
             model=dict(distill_warmup=dict(length=20)),
@@ -83,7 +83,7 @@ def test_epoch_warmup_under_iteration_loop_fails_before_building():
 @pytest.mark.parametrize('fails', [False, True])
 def test_launched_main_destroys_the_group_and_exits(tmp_path, fails):
     import torch.distributed as dist
-    from mmlogitkd.utils.runtime import run_launched_main
+    from mmlogitkd.apis import run_launched_main
     exits = []
 
     def main():

@@ -49,7 +49,7 @@ from mmengine.optim import build_optim_wrapper  # noqa: E402
 
 from mmlogitkd.distillers import build_host_model  # noqa: E402
 from mmlogitkd.registry import MODELS  # noqa: E402
-from mmlogitkd.utils import register_all_modules  # noqa: E402
+from mmlogitkd.apis import register_all_modules  # noqa: E402
 
 CLS_METHODS = {
     'kd': dict(kd=dict(type='KDLoss', temperature=4.0)),

@@ -125,10 +125,10 @@ def correlation_difference(teacher_logits: np.ndarray,
 def build_models(cfg, teacher_ckpt, student_ckpt, allow_unsafe=False):
     """Teacher and student of a distillation config, each with its own data
     preprocessor, their weights loaded strictly; eval mode."""
+    from mmlogitkd.distillers import (build_host_model,
+                                      load_teacher_checkpoint)
     from mmlogitkd.distillers.student import (distiller_class,
                                               load_student_weights)
-    from mmlogitkd.distillers.utils import (build_host_model,
-                                            load_teacher_checkpoint)
     cls = distiller_class(cfg.model)
     if cls is None:
         raise ValueError(
@@ -199,7 +199,7 @@ def main(argv=None):
     from mmengine.config import Config
     from mmengine.runner import Runner
 
-    from mmlogitkd.utils import register_all_modules
+    from mmlogitkd.apis import register_all_modules
     register_all_modules(init_default_scope=True)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:

@@ -29,10 +29,11 @@ except ImportError:  # run from a source checkout without installing
 
 import torch  # noqa: E402
 
-from mmlogitkd.compat import CheckpointError  # noqa: E402
 from mmlogitkd.models.converters.detectron2 import (  # noqa: E402
-    ConversionError, convert_detectron2_checkpoint)
-from mmlogitkd.utils.checkpoint import atomic_save  # noqa: E402
+    ConversionError,
+    convert_detectron2_checkpoint,
+)
+from mmlogitkd.utils import CheckpointError, atomic_save  # noqa: E402
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -63,10 +64,10 @@ def build_model(config: str) -> torch.nn.Module:
     ``init_cfg`` is dropped everywhere so nothing is downloaded and no
     pretrained weights hide a key the checkpoint fails to fill.
     """
-    from mmengine.config import Config, ConfigDict
-    from mmengine.registry import DefaultScope
     from mmdet.registry import MODELS
     from mmdet.utils import register_all_modules
+    from mmengine.config import Config, ConfigDict
+    from mmengine.registry import DefaultScope
 
     if config.startswith('mmlogitkd::'):
         config = osp.join(REPO, 'configs', config.split('::', 1)[1])

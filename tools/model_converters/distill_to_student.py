@@ -20,9 +20,8 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-import mmlogitkd  # noqa: E402,F401  (safe loading of mmengine checkpoints)
-from mmlogitkd.compat import CheckpointError  # noqa: E402
 from mmlogitkd.models.converters import distill_to_student  # noqa: E402
+from mmlogitkd.utils import CheckpointError  # noqa: E402
 
 
 def main(argv=None):
@@ -43,8 +42,8 @@ def main(argv=None):
     if args.config:  # fail on a bad config before writing anything
         from mmengine.config import Config
 
+        from mmlogitkd.apis import register_all_modules
         from mmlogitkd.distillers import student_runtime_config
-        from mmlogitkd.utils import register_all_modules
         register_all_modules(init_default_scope=False)
         cfg = student_runtime_config(Config.fromfile(args.config))
     try:

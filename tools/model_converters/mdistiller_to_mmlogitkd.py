@@ -22,11 +22,12 @@ except ImportError:  # run from a source checkout without installing
     sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
         osp.abspath(__file__)))))
 
-from mmlogitkd.models.backbones.cifar_zoo import (  # noqa: E402
-    CIFAR_ZOO, get_classifier_cfg)
-from mmlogitkd.compat import CheckpointError  # noqa: E402
+from mmlogitkd.models.backbones.cifar_zoo import CIFAR_ZOO, get_classifier_cfg  # noqa: E402
 from mmlogitkd.models.converters.mdistiller import (  # noqa: E402
-    ConversionError, convert_mdistiller_checkpoint)
+    ConversionError,
+    convert_mdistiller_checkpoint,
+)
+from mmlogitkd.utils import CheckpointError  # noqa: E402
 
 
 def parse_args(argv=None):

@@ -48,7 +48,14 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 import numpy as np
 import torch
 
-from mmlogitkd.compat import CorruptCheckpointError, UnsafeCheckpointError
+from mmlogitkd.utils.checkpoint import (
+    load_checkpoint_file,
+    register_checkpoint_reader,
+)
+from mmlogitkd.utils.checkpoint_errors import (
+    CorruptCheckpointError,
+    UnsafeCheckpointError,
+)
 from .mdistiller import ConversionError
 
 #: Bottleneck blocks per stage (res2..res5) of the supported ResNets.
@@ -74,13 +81,13 @@ D2_PIXEL_STD = (1.0, 1.0, 1.0)
 
 class UnsafePickleError(ConversionError, UnsafeCheckpointError):
     """A pickle asks for a global the restricted unpickler refuses (an
-    :class:`~mmlogitkd.compat.UnsafeCheckpointError`, as for every other
-    checkpoint the toolkit refuses)."""
+    :class:`~mmlogitkd.utils.checkpoint_errors.UnsafeCheckpointError`, as
+    for every other checkpoint the toolkit refuses)."""
 
 
 class NotAPickleError(ConversionError, CorruptCheckpointError):
     """A ``.pkl`` is no pickle, or a truncated one (a
-    :class:`~mmlogitkd.compat.CorruptCheckpointError`)."""
+    :class:`~mmlogitkd.utils.checkpoint_errors.CorruptCheckpointError`)."""
 
 
 def _numpy_attr(*paths: str) -> Callable[[], Any]:
@@ -168,7 +175,8 @@ def load_detectron2_pkl(path: str, allow_unsafe: bool = False) -> dict:
     """Load a Detectron2 model-zoo ``.pkl`` without running code from it.
 
     :func:`mmlogitkd.utils.checkpoint.load_checkpoint_file` with
-    ``fmt='detectron2'`` is the entry point the tools use.
+    ``fmt='detectron2'`` is the entry point the tools use (this module
+    registers the format at import).
 
     Args:
         path (str): The ``.pkl`` file (e.g. ``model_final_f6e8b1.pkl``).
@@ -225,6 +233,9 @@ def load_detectron2_pkl(path: str, allow_unsafe: bool = False) -> dict:
             f'{path} is not a Detectron2 checkpoint: "model" entries that '
             f'are not numeric numpy arrays: {_fmt([str(k) for k in bad])}')
     return obj
+
+
+register_checkpoint_reader('detectron2', load_detectron2_pkl)
 
 
 def _fmt(keys: List[str], limit: int = 12) -> str:
@@ -530,7 +541,6 @@ def convert_detectron2_checkpoint(src: str,
         written to ``dst`` when given. ``meta`` records the source, its
         ``__author__`` and :func:`inspect_detectron2_state`.
     """
-    from mmlogitkd.utils.checkpoint import load_checkpoint_file
     ckpt = load_checkpoint_file(
         src,
         fmt='detectron2',

@@ -5,6 +5,7 @@ from collections import OrderedDict
 
 import torch
 
+from mmlogitkd.utils.checkpoint import load_checkpoint_file
 from .mdistiller import extract_state_dict
 
 STUDENT_PREFIX = 'student.'
@@ -36,7 +37,6 @@ def distill_to_student(src: str, dst: str, allow_unsafe: bool = False) -> int:
     Returns:
         int: Number of tensors written.
     """
-    from mmlogitkd.utils.checkpoint import load_checkpoint_file
     if not osp.isfile(src):
         raise FileNotFoundError(f'{src} does not exist')
     checkpoint = load_checkpoint_file(

@@ -20,6 +20,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import torch
 
+from mmlogitkd.utils.checkpoint import load_checkpoint_file as _load_safely
 from .. import backbones
 from ..backbones.cifar_zoo import CIFAR_ZOO, get_zoo_entry
 
@@ -260,8 +261,7 @@ def load_checkpoint_file(path: str, trust_pickle: bool = False) -> Any:
         UnsafeCheckpointError: The file needs other Python objects.
         CorruptCheckpointError: The file is no checkpoint or is truncated.
     """
-    from mmlogitkd.utils.checkpoint import load_checkpoint_file as load
-    return load(
+    return _load_safely(
         path,
         allow_unsafe=trust_pickle,
         safe_globals=[argparse.Namespace],

@@ -1,4 +1,6 @@
 # Copyright (c) mmlogitkd contributors. All rights reserved.
+"""Fill the registries: the one function that imports every floor of the
+package, hence on the top floor."""
 import datetime
 import warnings
 
