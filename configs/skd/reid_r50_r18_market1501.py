@@ -1,0 +1,17 @@
+# SKD (Jeong et al., CVPR 2026): ResNet-50 -> ResNet-18 on Market-1501 (person
+# re-identification: CMC rank-k and mAP), the re-id pair of LDRLD suppl. sec.
+# 2.4. No paper gives re-id settings for SKD, so it keeps the authors' ImageNet
+# ResNet-34 -> ResNet-18 ones: T 1, tikhonov 0.1, SKD weight 0.9, CE weight
+# 0.1.
+# Training: torchreid's Market-1501 recipe (Adam lr 3e-4, wd 5e-4, 60 epochs,
+# x0.1 every 20, batch 32, 256x128, flip, label smoothing 0.1), the student
+# from torchvision's ImageNet ResNet-18, the teacher trained with
+# configs/reid/resnet50_market1501.py (or a torchreid checkpoint, as it is).
+_base_ = ['../_base_/pairs/market1501_r50_r18.py']
+
+model = dict(
+    student=dict(loss_weight=0.1),  # CE weight
+    distill_losses=dict(
+        skd=dict(
+            type='SKDLoss', temperature=1.0, tikhonov=0.1,
+            loss_weight=0.9)))

@@ -1,0 +1,17 @@
+# WSLD (Zhou et al., ICLR 2021): ResNet50 -> MobileNetV1 on ImageNet-1k.
+# Reported top-1: 71.52 (WSLD official README); teacher 76.16, student 68.87
+# (torchvision teacher).
+# Official settings (bellymonster/Weighted-Soft-Label-Distillation:
+# knowledge_distiller.py, imagenet_train_cfg.py, train_with_distillation.py;
+# the same for both of its pairs): T 2, alpha 2.5 (the WSLD weight), CE weight
+# 1; batch 256, lr 0.1, /10 every 30 epochs, Nesterov, weight decay 1e-4.
+_base_ = [
+    '../_base_/pairs/models/imagenet_r50_mv1.py',
+    '../_base_/datasets/imagenet_bs32.py',
+    '../_base_/schedules/imagenet_sgd_100e_bs256_nesterov.py',
+    '../_base_/default_runtime.py',
+]
+
+model = dict(
+    distill_losses=dict(
+        wsld=dict(type='WSLDLoss', temperature=2.0, loss_weight=2.5)))
