@@ -8,8 +8,10 @@ from typing import Optional
 import torch
 from mmengine.config import Config
 
+from mmlogitkd.datasets.image_checks import install_image_checks
 from mmlogitkd.distillers.teacher_cache import check_teacher_cache_config
 from mmlogitkd.utils.checkpoint_hooks import install_checkpoint_hooks
+from .class_order import check_class_order
 from .data_checks import check_data_paths
 from .launch import init_cpu_distributed
 from .registered_types import check_registered_types
@@ -62,7 +64,16 @@ def prepare_runtime_cfg(cfg: Config) -> Config:
     - an unknown ``model.type`` or dataset ``type`` fails now, naming the
       closest registered names (:func:`check_registered_types`);
     - missing, empty or malformed dataset files fail now, not after the
-      model is built (:func:`check_data_paths`);
+      model is built (:func:`check_data_paths`), every image of a COCO
+      json included;
+    - a COCO json whose labels would follow another order than the
+      dataset's ``classes``, or a teacher checkpoint recorded with other
+      classes (or another order) than the training set, fails now
+      (:func:`check_class_order`);
+    - an unreadable image (a zero-byte one included) fails naming its
+      file, and mmpretrain's ``RandomCrop`` refuses an image smaller than
+      its crop unless ``pad_if_needed=True``
+      (:func:`~mmlogitkd.datasets.image_checks.install_image_checks`);
     - a distillation warm-up counted in epochs under an iteration loop
       fails now, not at the first step;
     - the training labels are checked against the model's classes before
@@ -76,7 +87,9 @@ def prepare_runtime_cfg(cfg: Config) -> Config:
     """
     install_checkpoint_hooks()
     check_registered_types(cfg)
+    install_image_checks()
     check_data_paths(cfg)
+    check_class_order(cfg)
     check_warmup_unit(cfg)
     if isinstance(cfg.get('train_dataloader'), dict):
         add_custom_hook(cfg, 'CheckLabelsHook')

@@ -16,6 +16,7 @@ from mmlogitkd.datasets.market1501 import (
     market1501_data_dir,
 )
 from mmlogitkd.registry import DATASETS
+from .coco_checks import coco_image_problems
 
 __all__ = ['check_data_paths', 'iter_dataset_cfgs']
 
@@ -191,6 +192,46 @@ def _image_folder(ds: dict, root: str) -> Optional[str]:
     return prefix if osp.isabs(prefix) else osp.join(root, prefix)
 
 
+def is_coco_dataset(cls) -> bool:
+    """Whether a dataset class is (derived from) mmdet's ``CocoDataset``,
+    told without importing mmdet."""
+    return cls is not None and any(
+        c.__name__ == 'CocoDataset' and c.__module__.startswith('mmdet.')
+        for c in getattr(cls, '__mro__', ()))
+
+
+def _is_remote(path: str, backend_args) -> bool:
+    return '://' in path or (isinstance(backend_args, dict) and
+                             backend_args.get('backend', 'local') != 'local')
+
+
+def _coco_image_folder(ds: dict, cls, root: str,
+                       ann_path: str) -> Optional[str]:
+    """The folder mmdet's ``CocoDataset`` joins with the json's
+    ``file_name``s (``data_root`` + ``data_prefix.img``), or None when the
+    dataset is not one, or its images are not on a local disk."""
+    prefix = ds.get('data_prefix')
+    if not is_coco_dataset(cls) or not ann_path.lower().endswith(
+            '.json') or not isinstance(prefix, dict) or not isinstance(
+                prefix.get('img'), str):
+        return None
+    img_dir = prefix['img']
+    if root and not osp.isabs(img_dir):
+        img_dir = osp.join(root, img_dir)
+    if _is_remote(img_dir, ds.get('backend_args')):
+        return None
+    return img_dir or '.'
+
+
+def _file_size(path: str) -> int:
+    """The size of a file in bytes, -1 when it cannot be stat'ed (a broken
+    link)."""
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return -1
+
+
 def _check_market1501(ds: dict, key: str) -> List[str]:
     """The split folders of a Market-1501 config exist, hold images, and
     every file name follows ``<pid>_c<camera>...`` (names only: cheap)."""
@@ -216,6 +257,17 @@ def _check_market1501(ds: dict, key: str) -> List[str]:
                     'does not follow "<pid>_c<camera>s<seq>_<frame>_<box>'
                     '.jpg" (pid -1..1501, camera 1..6)')
                 break
+        # one stat per image (~33k): an empty file fails here, named, not
+        # in OpenCV's decoder at its first read
+        empty = [n for n in names if _file_size(osp.join(path, n)) in (0, -1)]
+        if empty:
+            problems.append(
+                f'{key}: {len(empty)} of the {len(names)} images in "{path}" '
+                f'are empty files (0 bytes) or broken links: '
+                f'"{osp.join(path, empty[0])}"'
+                + (f' and {len(empty) - 1} more' if len(empty) > 1 else '') +
+                '. Replace them with the original images (a failed copy or '
+                'unzip?) or remove them')
     return problems
 
 
@@ -231,7 +283,10 @@ def _check_dataset(ds: dict, key: str, scope: Optional[str]) -> List[str]:
         if not osp.exists(ann_path):
             return [f'{key}.ann_file: "{ann_path}" does not exist']
         problem = _check_ann_file(ann_path, ds, cls)
-        return [f'{key}.ann_file: "{ann_path}" {problem}'] if problem else []
+        if problem:
+            return [f'{key}.ann_file: "{ann_path}" {problem}']
+        img_dir = _coco_image_folder(ds, cls, root, ann_path)
+        return coco_image_problems(key, ann_path, img_dir) if img_dir else []
     if cls is not None and issubclass(cls, Market1501Dataset) and root:
         return _check_market1501(ds, key)
     try:
@@ -261,7 +316,11 @@ def check_data_paths(cfg: Config) -> None:
     32 MB; larger ones are checked at both ends), a ``CustomDataset`` label
     list has ``<path> <label>`` lines with labels inside its ``classes``;
     a folder dataset's image folder exists and holds files; a Market-1501
-    split folder holds ``.jpg`` images named ``<pid>_c<camera>...``.
+    split folder holds ``.jpg`` images named ``<pid>_c<camera>...``, none
+    of them empty; every image a COCO-style json names (mmdet's
+    ``CocoDataset`` and its subclasses) is on disk and not empty
+    (:func:`~mmlogitkd.apis.coco_checks.coco_image_problems`: the count and
+    the first paths are named).
 
     Datasets that may fetch themselves (``download=True``, given or by the
     dataset class's default, as mmpretrain's CIFAR) are left alone. A
