@@ -49,7 +49,8 @@ import mmlogitkd  # noqa: E402,F401  (the torchvision shim first)
 # isort: split
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from mmengine.config import DictAction  # noqa: E402
+
+from mmlogitkd.apis.cfg_options import CfgOptionsAction  # noqa: E402
 
 FP16_MAX = 65504.0
 #: meta fields a resumed run must share with the cache it continues
@@ -83,8 +84,9 @@ def parse_args(argv=None):
         help='seconds between flushes of the arrays and the progress '
         'record (default 30; a killed run redoes at most that much)')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override settings of the config, as key=value pairs')
+        '--cfg-options', nargs='+', action=CfgOptionsAction,
+        help='override settings of the config, as key=value pairs; a dict '
+        'through its dotted keys (model.teacher.head.num_classes=100)')
     parser.add_argument(
         '--allow-unsafe-checkpoint', action='store_true',
         help='read teacher_ckpt without the safe loader (a file you trust)')

@@ -1,106 +1,23 @@
 # Copyright (c) mmlogitkd contributors. All rights reserved.
-import logging
-import math
 from abc import abstractmethod
-from collections import OrderedDict
 from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
-from mmengine.logging import MessageHub, print_log
 from mmengine.model import BaseModel
-from mmengine.optim import AmpOptimWrapper, OptimWrapper
+from mmengine.optim import OptimWrapper
 
-from mmlogitkd.losses import ScaleDecoupledLoss
 from mmlogitkd.registry import MODELS
-from mmlogitkd.utils.checkpoint import state_dict_sha256
+from mmlogitkd.utils.registry_hints import explain_unknown_type
+from .checkpoint_loading import load_student_checkpoint
 from .data_preprocessor import DistillDataPreprocessor
+from .host_models import build_host_model, logit_width, num_classes_of
+from .nonfinite_guard import NonFiniteGuard
 from .paired_logits import PairedLogits
-from .teacher_cache import build_teacher_shell, open_teacher_cache
-from .utils import (build_host_model, freeze, load_student_checkpoint,
-                    load_teacher_checkpoint)
-
-
-class TeacherMismatchError(ValueError):
-    """A checkpoint was trained with another teacher than the one this
-    distiller loaded from ``teacher_ckpt``."""
-
-
-def _drop_teacher_hook(module: 'BaseLogitDistiller', state_dict: dict,
-                       prefix: str, local_metadata: dict) -> None:
-    """``state_dict`` hook: record the teacher's checksum in the
-    distiller's state-dict metadata and, unless ``save_teacher``, leave the
-    frozen teacher's weights out (they are ``teacher_ckpt``'s, unchanged)."""
-    local_metadata['teacher_sha256'] = module.teacher_sha256()
-    local_metadata['teacher_saved'] = bool(module.save_teacher)
-    if module.save_teacher:
-        return
-    head = prefix + 'teacher.'
-    for key in [k for k in state_dict if k.startswith(head)]:
-        del state_dict[key]
-    metadata = getattr(state_dict, '_metadata', None)
-    if metadata is not None:
-        for key in [
-                k for k in metadata
-                if k == prefix + 'teacher' or k.startswith(head)
-        ]:
-            del metadata[key]
-
-
-def _absent_teacher_hook(module: 'BaseLogitDistiller',
-                         incompatible_keys) -> None:
-    """``load_state_dict`` post hook: a checkpoint saved without the
-    teacher (the default) misses every ``teacher.*`` key by design; the
-    teacher keeps the weights of ``teacher_ckpt``, whose checksum
-    :meth:`BaseLogitDistiller._load_from_state_dict` has checked."""
-    head, module._absent_teacher_prefix = module._absent_teacher_prefix, None
-    if head:
-        incompatible_keys.missing_keys[:] = [
-            k for k in incompatible_keys.missing_keys
-            if not k.startswith(head)
-        ]
-        if module.teacher is None:  # teacher_cache: no teacher to load into
-            incompatible_keys.unexpected_keys[:] = [
-                k for k in incompatible_keys.unexpected_keys
-                if not k.startswith(head)
-            ]
-
-
-class DistillWarmup:
-    """Linear warm-up factor of the distillation losses.
-
-    ``factor = min((step + 1) / length, 1)`` where ``step`` is the 0-based
-    epoch (``by_epoch=True``) or iteration read from the runner's message
-    hub, as the official DKD code does with its 1-based epoch. Outside a
-    runner (no ``epoch``/``iter`` info) the factor is 1.
-
-    An iteration-based loop reports epoch 0 for the whole run, where a ramp
-    counted in epochs would never end: ``tools/train.py`` refuses that
-    pairing before the model is built
-    (:func:`~mmlogitkd.utils.runtime.check_warmup_unit`).
-
-    Args:
-        length (int): Number of epochs (or iterations) of the ramp.
-        by_epoch (bool): Count epochs rather than iterations.
-    """
-
-    def __init__(self, length: int, by_epoch: bool = True) -> None:
-        if length < 1:
-            raise ValueError(f'distill_warmup.length must be >= 1, got '
-                             f'{length}')
-        self.length = length
-        self.by_epoch = by_epoch
-
-    def factor(self) -> float:
-        step = MessageHub.get_current_instance().get_info(
-            'epoch' if self.by_epoch else 'iter')
-        if step is None:
-            return 1.0
-        return min((step + 1) / self.length, 1.0)
-
-
-#: what :meth:`BaseLogitDistiller.train_step` does with a non-finite loss
-NONFINITE_MODES = ('raise', 'skip')
+from .teacher_checksum import (check_checkpoint_teacher,
+                               install_teacher_checksum)
+from .teacher_source import build_teacher_source
+from .warmup import DistillWarmup
 
 
 def build_distill_losses(cfgs: Dict[str, Union[dict, nn.Module]]
@@ -108,7 +25,6 @@ def build_distill_losses(cfgs: Dict[str, Union[dict, nn.Module]]
     """``name -> loss`` from ``name -> config``; a misspelt type fails
     naming ``model.distill_losses.<name>`` and the closest registered
     types."""
-    from mmlogitkd.utils.registry_hints import explain_unknown_type
     losses = {}
     for name, cfg in cfgs.items():
         if isinstance(cfg, nn.Module):
@@ -122,37 +38,6 @@ def build_distill_losses(cfgs: Dict[str, Union[dict, nn.Module]]
                 raise
             raise hint from None
     return nn.ModuleDict(losses)
-
-
-def _box_head(model: nn.Module) -> Optional[nn.Module]:
-    return getattr(getattr(model, 'roi_head', None), 'bbox_head', None)
-
-
-def num_classes_of(model: nn.Module) -> Optional[int]:
-    """The classes a student / teacher predicts: ``num_classes`` of an mmdet
-    two-stage detector's box head (foreground), of an mmpretrain
-    classifier's ``head``, or of a
-    :class:`~mmlogitkd.models.TorchreidClassifier` (identities); None for
-    another model."""
-    for owner in (_box_head(model), getattr(model, 'head', None), model):
-        num = getattr(owner, 'num_classes', None)
-        if isinstance(num, int):
-            return num
-    return None
-
-
-def logit_width(model: nn.Module) -> Optional[int]:
-    """``C`` of the ``[N, C]`` logits the losses get from a model: the
-    output width of its linear classifier (a detector's ``fc_cls`` counts
-    the background), else its :func:`num_classes_of`."""
-    box_head = _box_head(model)
-    for fc in (getattr(box_head, 'fc_cls', None),
-               getattr(getattr(model, 'head', None), 'fc', None),
-               getattr(model, 'classifier', None)):
-        if isinstance(fc, nn.Linear):
-            return fc.out_features
-    num = num_classes_of(model)
-    return num + 1 if num is not None and box_head is not None else num
 
 
 def _extra_log_vars(name: str,
@@ -175,37 +60,36 @@ def _extra_log_vars(name: str,
     return extra
 
 
-def _host_tensors(values: Dict[str, float]
-                  ) -> 'OrderedDict[str, torch.Tensor]':
-    """Logged values already read back, as CPU scalar tensors (what a
-    ``train_step`` returns to the logger)."""
-    return OrderedDict(
-        (key, torch.tensor(float(value))) for key, value in values.items())
-
-
 class BaseLogitDistiller(BaseModel):
     """A frozen teacher, a trained student and logit distillation losses.
 
     Owns everything that is the same in every task:
 
-    - builds the student and the teacher in their host library's scope
-      (``cfg_path`` to reuse a host's model file, see
-      :func:`~mmlogitkd.distillers.utils.resolve_host_cfg`); each keeps its
-      own ``data_preprocessor`` (a model config without one gets the
-      distiller's), and :class:`DistillDataPreprocessor` gives each its own
-      normalisation of the same batch;
-    - loads the teacher from ``teacher_ckpt`` at build time, freezes it (no
-      gradient, eval mode for the whole run, left out of the optimizer by
-      :class:`~mmlogitkd.engine.DistillOptimWrapperConstructor`);
-    - routes each distillation loss to the tensors it needs (plain logits
-      ``[N, C]``, or views ``[N, C, K]`` for :class:`ScaleDecoupledLoss`),
-      applies the warm-up and logs it as ``loss_distill_<name>`` beside the
-      student's own losses.
+    - builds the student in its host library's scope (``cfg_path`` to
+      reuse a host's model file, see
+      :func:`~mmlogitkd.distillers.host_models.resolve_host_cfg`); it keeps
+      its own ``data_preprocessor`` (a model config without one gets the
+      distiller's), and :class:`DistillDataPreprocessor` gives the student
+      and the teacher each its own normalisation of the same batch;
+    - gets the teacher's logits from its
+      :class:`~mmlogitkd.distillers.teacher_source.TeacherSource`
+      (``self.teacher_source``): the teacher run online (loaded from
+      ``teacher_ckpt`` at build time, frozen, eval mode for the whole run,
+      left out of the optimizer), or a teacher cache; either way checkpoints
+      record the teacher's checksum (:mod:`.teacher_checksum`);
+    - routes each distillation loss to the tensors it declares it needs
+      (``loss.uses_views``: views ``[N, C, K]``, else plain logits
+      ``[N, C]``), applies the warm-up and logs it as
+      ``loss_distill_<name>`` beside the student's own losses;
+    - steps the optimizer only on finite losses and gradients
+      (:class:`~mmlogitkd.distillers.nonfinite_guard.NonFiniteGuard`).
 
     A task adapter only implements :meth:`paired_logits`: the student's task
-    losses and the :class:`PairedLogits` of one batch, running the teacher
-    under ``torch.no_grad``. Predict/tensor modes are the student's own, so
-    the host library's metrics, test tools and exporters work unchanged.
+    losses and the :class:`PairedLogits` of one batch (``student`` /
+    ``teacher`` ``[N, C]``, ``target`` ``[N]``, views ``[N, C, K]``), the
+    teacher's side from ``self.teacher_source.logits``. Predict/tensor
+    modes are the student's own, so the host library's metrics, test tools
+    and exporters work unchanged.
 
     Args:
         student (dict): Config of the student, named in its host scope,
@@ -306,41 +190,29 @@ class BaseLogitDistiller(BaseModel):
             data_preprocessor.setdefault('type', self.default_preprocessor)
         student = build_host_model(student, 'student', self.host_scope,
                                    data_preprocessor)
-        teacher_cfg = teacher
-        # with a cache, the teacher is only a shape (meta device) for checks
-        teacher = (build_host_model if teacher_cache is None else
-                   build_teacher_shell)(teacher, 'teacher', self.host_scope,
-                                        data_preprocessor)
+        # source.arch: the teacher, or with a cache its memory-less shell
+        source = build_teacher_source(
+            teacher, teacher_ckpt, teacher_cache,
+            host_scope=self.host_scope,
+            data_preprocessor=data_preprocessor,
+            allow_unsafe=allow_unsafe_checkpoint)
         # Built before anything is loaded: a misspelt loss type, teacher and
         # student of different classes or a top-k larger than the classes
         # fail now, naming the loss, not at the first iteration.
         distill_losses = build_distill_losses(distill_losses)
-        self.check_pair(student, teacher, distill_losses)
-        if nonfinite_loss not in NONFINITE_MODES:
-            raise ValueError(f'nonfinite_loss must be one of '
-                             f'{NONFINITE_MODES}, got {nonfinite_loss!r}')
+        self.check_pair(student, source.arch, distill_losses)
+        nonfinite_guard = NonFiniteGuard(nonfinite_loss)
         super().__init__(
             data_preprocessor=DistillDataPreprocessor(
-                student.data_preprocessor,
-                None if teacher_cache else teacher.data_preprocessor),
+                student.data_preprocessor, source.preprocessor),
             init_cfg=init_cfg)
         self.student = student
-        self.teacher = teacher if teacher_cache is None else None
-        self.teacher_cache = None if teacher_cache is None else \
-            open_teacher_cache(
-                teacher_cache, teacher=teacher, teacher_cfg=teacher_cfg,
-                host_scope=self.host_scope,
-                data_preprocessor=data_preprocessor,
-                teacher_ckpt=teacher_ckpt,
-                allow_unsafe=allow_unsafe_checkpoint,
-                num_classes=logit_width(student))
+        self.teacher_source = source
+        source.attach(self)  # sets self.teacher
         self.teacher_ckpt = teacher_ckpt
         self.student_ckpt = student_ckpt
         self.save_teacher = save_teacher
         self.allow_unsafe_checkpoint = allow_unsafe_checkpoint
-        if teacher_ckpt is not None and self.teacher is not None:
-            load_teacher_checkpoint(self.teacher, teacher_ckpt,
-                                    allow_unsafe_checkpoint)
         if student_ckpt is not None:
             load_student_checkpoint(self.student, student_ckpt,
                                     allow_unsafe_checkpoint)
@@ -348,105 +220,35 @@ class BaseLogitDistiller(BaseModel):
             # initialised child, so the student's own init_cfg / pretrained
             # does not overwrite them.
             self.student._is_init = True
-        if self.teacher is not None:
-            freeze(self.teacher)
-        self._teacher_digest: Optional[Tuple[tuple, str]] = None
-        self._absent_teacher_prefix: Optional[str] = None
-        self._register_state_dict_hook(_drop_teacher_hook)
-        self.register_load_state_dict_post_hook(_absent_teacher_hook)
+        install_teacher_checksum(self)
         self.distill_losses = distill_losses
-        self.nonfinite_loss = nonfinite_loss
-        self._skipped_nonfinite = 0
-        self._guarded_step = False
-        self._buffer_snapshot: Optional[List[torch.Tensor]] = None
+        self.nonfinite_guard = nonfinite_guard
         self.distill_warmup = (
             DistillWarmup(**distill_warmup) if distill_warmup else None)
 
     @property
     def uses_views(self) -> bool:
-        """Whether some loss needs view logits (scale-decoupled losses), so
-        the adapter must make them."""
+        """Whether some loss takes view logits (``loss.uses_views``: the
+        scale-decoupled losses), so the adapter must make them."""
         return any(
-            isinstance(loss, ScaleDecoupledLoss)
+            getattr(loss, 'uses_views', False)
             for loss in self.distill_losses.values())
 
     def teacher_sha256(self) -> str:
         """sha256 of the teacher's weights
-        (:func:`~mmlogitkd.utils.checkpoint.state_dict_sha256`), cached
-        while no teacher tensor changes; with a ``teacher_cache``, that of
-        ``teacher_ckpt``, which the cache was checked against."""
-        if self.teacher is None:
-            return self.teacher_cache.teacher_sha256
-        tensors = self.teacher.state_dict()
-        try:
-            # version counters move on any in-place write (load, copy_)
-            key = tuple((k, v.data_ptr(), v._version)
-                        for k, v in tensors.items())
-        except RuntimeError:  # inference tensors have no version counter
-            key = None
-        if key is None or self._teacher_digest is None or \
-                self._teacher_digest[0] != key:
-            self._teacher_digest = (key, state_dict_sha256(tensors))
-        return self._teacher_digest[1]
+        (:func:`~mmlogitkd.utils.checkpoint.state_dict_sha256`); with a
+        ``teacher_cache``, that of ``teacher_ckpt``, which the cache was
+        checked against."""
+        return self.teacher_source.sha256()
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata,
                               strict, missing_keys, unexpected_keys,
                               error_msgs) -> None:
-        """Check the teacher a checkpoint was trained with before loading.
-
-        Runs first, on the whole state dict, while the teacher still holds
-        ``teacher_ckpt``'s weights. A checkpoint without the teacher (the
-        default) must record that teacher's checksum; one with the teacher
-        (``save_teacher=True``) must hold these very weights. Otherwise the
-        run would go on distilling from another teacher than it was trained
-        with: :class:`TeacherMismatchError`, with both checksums.
-        """
-        head = prefix + 'teacher.'
-        saved = {
-            k[len(head):]: v
-            for k, v in state_dict.items() if k.startswith(head)
-        }
-        recorded = (local_metadata or {}).get('teacher_sha256')
-        source = (f'teacher_ckpt "{self.teacher_ckpt}"'
-                  if self.teacher_ckpt else
-                  'the teacher built without teacher_ckpt (random weights)')
-        if saved:
-            same_keys = self.teacher is None or set(saved) == set(
-                self.teacher.state_dict())
-            # with teacher_ckpt=None, a saved teacher is the only one there
-            # is: it is loaded as it is
-            if same_keys and self.teacher_ckpt is not None:
-                digest, current = state_dict_sha256(
-                    saved), self.teacher_sha256()
-                if digest != current:
-                    raise TeacherMismatchError(
-                        'The checkpoint holds a teacher whose weights differ '
-                        f'from {source}: checkpoint teacher sha256 {digest}, '
-                        f'{source} sha256 {current}. Set model.teacher_ckpt '
-                        'to the teacher this checkpoint was trained with, '
-                        'or start from its student with '
-                        'model.student_ckpt=<checkpoint> instead.')
-            # a partial teacher is reported by the usual missing keys
-            if self.teacher is None:  # teacher_cache: not loaded
-                self._absent_teacher_prefix = head
-        else:
-            current = self.teacher_sha256()
-            if recorded is None:
-                print_log(
-                    'The checkpoint has neither teacher weights nor a '
-                    'teacher checksum (not saved by a distiller of this '
-                    f'version?): the teacher stays {source}, unverified.',
-                    logger='current',
-                    level=logging.WARNING)
-            elif recorded != current:
-                raise TeacherMismatchError(
-                    'The checkpoint was trained with another teacher than '
-                    f'{source}: checkpoint teacher sha256 {recorded}, '
-                    f'{source} sha256 {current}. Set model.teacher_ckpt to '
-                    'the teacher this checkpoint was trained with, or start '
-                    'from its student with model.student_ckpt=<checkpoint> '
-                    'instead.')
-            self._absent_teacher_prefix = head
+        """Check the teacher a checkpoint was trained with before loading
+        (:func:`~.teacher_checksum.check_checkpoint_teacher`:
+        :class:`~.teacher_checksum.TeacherMismatchError` with both
+        checksums)."""
+        check_checkpoint_teacher(self, state_dict, prefix, local_metadata)
         super()._load_from_state_dict(state_dict, prefix, local_metadata,
                                       strict, missing_keys, unexpected_keys,
                                       error_msgs)
@@ -455,9 +257,10 @@ class BaseLogitDistiller(BaseModel):
     def check_pair(cls, student: nn.Module, teacher: nn.Module,
                    distill_losses: nn.ModuleDict) -> None:
         """Checks of the built models and losses, run before any checkpoint
-        is read: the two models predict the same number of classes, and no
-        loss's top-``k`` (LDRLD) exceeds the classes of the logits.
-        Adapters add their own (call ``super().check_pair``)."""
+        is read: the two models predict the same number of classes, and
+        each loss runs on logits of the student's width
+        (``loss.check_num_classes(C)``, e.g. LDRLD's top-``k``). Adapters
+        add their own (call ``super().check_pair``)."""
         s_classes = num_classes_of(student)
         t_classes = num_classes_of(teacher)
         if None not in (s_classes, t_classes) and s_classes != t_classes:
@@ -471,28 +274,23 @@ class BaseLogitDistiller(BaseModel):
         if width is None:
             return
         for name, loss in distill_losses.items():
-            inner = loss.loss if isinstance(loss, ScaleDecoupledLoss) \
-                else loss
-            k = getattr(inner, 'k', None)
-            if isinstance(k, int) and k > width:
+            check_num_classes = getattr(loss, 'check_num_classes', None)
+            if check_num_classes is None:
+                continue
+            try:
+                check_num_classes(width)
+            except ValueError as err:
                 raise ValueError(
-                    f'model.distill_losses.{name}: {type(inner).__name__} '
-                    f'k={k} is larger than the {width} classes of the '
-                    "student's logits; choose k <= " + str(width) + '.')
+                    f'model.distill_losses.{name}: {err}') from None
 
     def train_step(self, data: Union[dict, tuple, list],
                    optim_wrapper: OptimWrapper) -> Dict[str, torch.Tensor]:
-        """mmengine's training step (preprocess, forward, parse the losses,
-        backward, optimizer step) that never updates the weights from a
-        non-finite loss or gradient (see ``nonfinite_loss``).
-
-        Between the backward pass and the optimizer step, one host read
-        fetches every logged value and whether every gradient is finite:
-        the values mmengine's logger reads one by one after the step
-        anyway (they are returned as host tensors, whose reads cost
-        nothing), so the check adds no synchronisation; the step only waits
-        for the backward pass. Gradient accumulation is kept: a skipped
-        iteration drops the gradients accumulated so far in its window.
+        """mmengine's training step, which never updates the weights from a
+        non-finite loss or gradient (``nonfinite_loss``;
+        :meth:`NonFiniteGuard.train_step
+        <mmlogitkd.distillers.nonfinite_guard.NonFiniteGuard.train_step>`,
+        one host read per step). A skipped step restores the student's
+        buffers.
 
         Distributed wrappers (``MMDistributedDataParallel``) run their own
         ``train_step``; there, :meth:`parse_losses` checks the losses before
@@ -501,160 +299,21 @@ class BaseLogitDistiller(BaseModel):
         """
         if not isinstance(optim_wrapper, OptimWrapper):  # OptimWrapperDict
             return super().train_step(data, optim_wrapper)
-        skip = self.nonfinite_loss == 'skip'
-        if skip:
-            self._snapshot_buffers()
-        with optim_wrapper.optim_context(self):
-            data = self.data_preprocessor(data, True)
-            losses = self._run_forward(data, mode='loss')
-        self._guarded_step = True
-        try:
-            parsed_loss, log_vars = self.parse_losses(losses)
-        finally:
-            self._guarded_step = False
-        optim_wrapper.backward(optim_wrapper.scale_loss(parsed_loss))
-        update = optim_wrapper.should_update()
-        # AMP's loss scaler finds inf gradients and skips the step itself
-        check_grads = update and not isinstance(optim_wrapper,
-                                                AmpOptimWrapper)
-        log_vars, grads_finite = self._read_back(
-            log_vars, optim_wrapper if check_grads else None)
-        problems = self._nonfinite_losses(log_vars)
-        if not grads_finite:
-            problems.append('gradients')
-        if problems:
-            if not skip:
-                raise FloatingPointError(self._nonfinite_message(problems))
-            optim_wrapper.zero_grad()
-            self._restore_buffers()
-            self._skipped_nonfinite += 1
-            print_log(
-                f'Skipped {self._where()}, non-finite: '
-                f'{", ".join(problems)} (nonfinite_loss="skip"; '
-                f'{self._skipped_nonfinite} iteration(s) skipped so far).',
-                logger='current',
-                level=logging.WARNING)
-            return _host_tensors(
-                dict(skipped_nonfinite=self._skipped_nonfinite))
-        if update:
-            optim_wrapper.step()
-            optim_wrapper.zero_grad()
-        if skip:
-            log_vars['skipped_nonfinite'] = self._skipped_nonfinite
-        return _host_tensors(log_vars)
+        return self.nonfinite_guard.train_step(self, data, optim_wrapper,
+                                               self.student)
 
     def parse_losses(self, losses: Dict[str, torch.Tensor]
                      ) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
         """mmengine's :meth:`parse_losses`; called by a distributed
         wrapper's ``train_step`` (not ours), it also stops the run on a
         non-finite loss, before the wrapper's backward pass and step."""
-        loss, log_vars = super().parse_losses(losses)
-        if self._guarded_step:
-            return loss, log_vars
-        log_vars, _ = self._read_back(log_vars, None)
-        problems = self._nonfinite_losses(log_vars)
-        if problems:
-            note = (' nonfinite_loss="skip" cannot skip a step under a '
-                    'distributed wrapper, whose train_step steps every rank.'
-                    if self.nonfinite_loss == 'skip' else '')
-            raise FloatingPointError(
-                self._nonfinite_message(problems) + note)
-        return loss, _host_tensors(log_vars)
-
-    @staticmethod
-    def _read_back(log_vars: Dict[str, torch.Tensor],
-                   optim_wrapper: Optional[OptimWrapper]
-                   ) -> Tuple['OrderedDict[str, float]', bool]:
-        """The logged values as floats and whether every gradient of the
-        optimizer is finite (True without ``optim_wrapper``), in one host
-        read."""
-        tensors = [v for v in log_vars.values() if torch.is_tensor(v)]
-        device = tensors[0].device if tensors else torch.device('cpu')
-        values = [
-            v.detach().float().reshape(()) if torch.is_tensor(v) else
-            torch.tensor(float(v), device=device) for v in log_vars.values()
-        ]
-        grads = [] if optim_wrapper is None else [
-            p.grad for group in optim_wrapper.optimizer.param_groups
-            for p in group['params'] if p.grad is not None
-        ]
-        if grads:
-            try:
-                # max |g| per tensor: finite iff the tensor is, no overflow
-                peaks = torch._foreach_norm(grads, ord=math.inf)
-                finite = torch.stack(
-                    [p.float().to(device) for p in peaks]).isfinite().all()
-            except (RuntimeError, TypeError, NotImplementedError):
-                finite = torch.stack([
-                    torch.isfinite(g).all().to(device) for g in grads
-                    if not g.is_sparse
-                ]).all()
-            values.append(finite.float())
-        host = torch.stack(values).tolist() if values else []
-        grads_finite = bool(host.pop()) if grads else True
-        return OrderedDict(zip(log_vars, host)), grads_finite
-
-    @staticmethod
-    def _nonfinite_losses(log_vars: Dict[str, float]) -> List[str]:
-        """The names of the non-finite losses; the total ``loss`` only when
-        no single term is to blame (an overflowing sum)."""
-        bad = [
-            name for name, value in log_vars.items()
-            if 'loss' in name and not math.isfinite(value)
-        ]
-        terms = [name for name in bad if name != 'loss']
-        return terms or bad
-
-    @staticmethod
-    def _where() -> str:
-        """The iteration (1-based) and epoch of the message hub."""
-        hub = MessageHub.get_current_instance()
-        it, epoch = hub.get_info('iter'), hub.get_info('epoch')
-        if it is None:
-            return 'a training step outside a runner'
-        where = f'iteration {it + 1}'
-        return where if epoch is None else f'{where} (epoch {epoch + 1})'
-
-    def _nonfinite_message(self, problems: List[str]) -> str:
-        ckpt = MessageHub.get_current_instance().get_info('last_ckpt')
-        return (
-            f'Non-finite values at {self._where()}: {", ".join(problems)}. '
-            'The weights were not updated with them. Last checkpoint: '
-            f'{ckpt or "none yet"}. Lower the learning rate or the loss '
-            'weights, check the data and the teacher, or set '
-            'model.nonfinite_loss="skip" to skip such iterations.')
-
-    def _snapshot_buffers(self) -> None:
-        """Copy the student's buffers (BN statistics), which a forward pass
-        on non-finite activations corrupts before any loss is seen."""
-        buffers = list(self.student.buffers())
-        snapshot = self._buffer_snapshot
-        if snapshot is None or len(snapshot) != len(buffers) or any(
-                a.shape != b.shape or a.dtype != b.dtype
-                or a.device != b.device for a, b in zip(snapshot, buffers)):
-            self._buffer_snapshot = [b.detach().clone() for b in buffers]
-        elif buffers:
-            torch._foreach_copy_(snapshot, [b.detach() for b in buffers])
-
-    @torch.no_grad()
-    def _restore_buffers(self) -> None:
-        buffers = list(self.student.buffers())
-        if self._buffer_snapshot is not None and buffers:
-            torch._foreach_copy_(buffers, self._buffer_snapshot)
+        return self.nonfinite_guard.parse_losses(super().parse_losses(losses))
 
     def train(self, mode: bool = True) -> 'BaseLogitDistiller':
         """Switch the student only; the teacher stays in eval mode."""
         super().train(mode)
-        if self.teacher is not None:
-            self.teacher.eval()
+        self.teacher_source.keep_eval()
         return self
-
-    def init_weights(self) -> None:
-        """Initialise the student (and the distiller's own parts), never the
-        teacher, whose weights came from ``teacher_ckpt``."""
-        if self.teacher is not None:
-            self.teacher._is_init = True
-        super().init_weights()
 
     def forward(self,
                 inputs: torch.Tensor,
@@ -675,10 +334,10 @@ class BaseLogitDistiller(BaseModel):
         """Student task losses plus ``loss_distill_<name>`` terms.
 
         Args:
-            inputs (Tensor): The student's preprocessed batch.
+            inputs (Tensor): ``[N, ...]`` the student's preprocessed batch.
             data_samples (list): The host library's data samples.
-            teacher_inputs (Tensor, optional): The teacher's own
-                preprocessing of the batch, where it differs.
+            teacher_inputs (Tensor, optional): ``[N, ...]`` the teacher's
+                own preprocessing of the batch, where it differs.
         """
         losses, paired = self.paired_logits(
             inputs, data_samples,
@@ -692,21 +351,27 @@ class BaseLogitDistiller(BaseModel):
                       ) -> Tuple[Dict[str, torch.Tensor], PairedLogits]:
         """The student's task losses and the paired logits of one batch.
 
-        Views (``student_views`` / ``teacher_views``) are only needed when
-        :attr:`uses_views`.
+        The teacher's side comes from ``self.teacher_source.logits(forward,
+        teacher_inputs, data_samples, views)``, ``forward`` being how the
+        adapter runs a model (:data:`~.teacher_source.TeacherForward`).
+        Views (``student_views`` / ``teacher_views``, ``[N, C, K]``) are
+        only needed when :attr:`uses_views`.
         """
 
     def distill_loss_terms(self,
                            paired: PairedLogits) -> Dict[str, torch.Tensor]:
-        """Apply every distillation loss to its paired tensors.
+        """Apply every distillation loss to the paired tensors it takes:
+        views ``[N, C, K]`` for a loss that ``uses_views``, else logits
+        ``[N, C]``.
 
         Returns:
-            dict: ``loss_distill_<name>`` -> scalar, warm-up applied.
+            dict: ``loss_distill_<name>`` -> scalar, warm-up applied, and
+            what each loss logs beside it.
         """
         factor = self.distill_warmup.factor() if self.distill_warmup else 1.
         losses = {}
         for name, loss_fn in self.distill_losses.items():
-            if isinstance(loss_fn, ScaleDecoupledLoss):
+            if getattr(loss_fn, 'uses_views', False):
                 if paired.student_views is None:
                     raise RuntimeError(
                         f'{type(self).__name__} made no view logits for the '

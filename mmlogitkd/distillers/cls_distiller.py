@@ -4,7 +4,6 @@ from typing import List, Optional, Sequence, Tuple
 import torch
 import torch.nn as nn
 
-from mmlogitkd.losses import ScaleDecoupledLoss
 from mmlogitkd.registry import MODELS
 from .base_distiller import BaseLogitDistiller
 from .paired_logits import PairedLogits
@@ -55,18 +54,11 @@ class ClsLogitDistiller(BaseLogitDistiller):
         self.sdd_scales = check_scales(sdd_scales)
         if self.uses_views:
             self._check_cell_support(self.student, 'student')
-            if self.teacher is not None:
-                self._check_cell_support(self.teacher, 'teacher')
-        if self.teacher_cache is not None:
-            self.teacher_cache.check_views(
-                self.sdd_scales if self.uses_views else None)
-            if _label_mixing_augments(self.student):
-                raise ValueError(
-                    'model.teacher_cache: the student\'s data_preprocessor '
-                    'mixes images across the batch (batch_augments: '
-                    f'{", ".join(_label_mixing_augments(self.student))}), '
-                    "whose teacher logits a per-sample cache cannot hold. "
-                    'Remove the batch_augments or the teacher_cache.')
+        self.teacher_source.check_views(
+            self.sdd_scales if self.uses_views else None,
+            lambda teacher: self._check_cell_support(teacher, 'teacher'))
+        self.teacher_source.check_batch_augments(
+            _label_mixing_augments(self.student))
 
     @classmethod
     def check_pair(cls, student: nn.Module, teacher: nn.Module,
@@ -74,17 +66,16 @@ class ClsLogitDistiller(BaseLogitDistiller):
         """Adds to :meth:`BaseLogitDistiller.check_pair`: a batch augment of
         the student's preprocessor that mixes labels (mmpretrain's Mixup,
         CutMix, ResizeMix) leaves each image with a mixed soft label and no
-        class index, so a loss that needs one (``requires_target``: DKD,
-        NKD; every :class:`ScaleDecoupledLoss`) is refused, instead of
-        being given the labels from before the mix. Target-free losses (KD,
-        LDRLD, rank alignment) work with it."""
+        class index, so a loss that needs one (``loss.requires_target``:
+        DKD, NKD, every scale-decoupled loss) is refused, instead of being
+        given the labels from before the mix. Target-free losses (KD, LDRLD,
+        rank alignment) work with it."""
         super().check_pair(student, teacher, distill_losses)
         augments = _label_mixing_augments(student)
         needy = [
             f'{name} ({type(loss).__name__})'
             for name, loss in distill_losses.items()
-            if isinstance(loss, ScaleDecoupledLoss)
-            or getattr(loss, 'requires_target', False)
+            if getattr(loss, 'requires_target', False)
         ]
         if augments and needy:
             raise ValueError(
@@ -134,12 +125,8 @@ class ClsLogitDistiller(BaseLogitDistiller):
         # Teacher first: its activations are freed before the student's,
         # which backward needs, are allocated; the two never coexist. With a
         # teacher cache, one gather of the batch's rows instead.
-        with torch.no_grad():
-            if self.teacher_cache is None:
-                t_logits, t_cells = self._logits(self.teacher, teacher_inputs)
-            else:
-                t_logits, t_cells = self.teacher_cache.lookup(
-                    data_samples, inputs.device, views=self.uses_views)
+        t_logits, t_cells = self.teacher_source.logits(
+            self._logits, teacher_inputs, data_samples, views=self.uses_views)
         s_logits, s_cells = self._logits(self.student, inputs)
         losses = self.student.head._get_loss(s_logits, data_samples)
         return losses, PairedLogits(

@@ -59,6 +59,8 @@ class DistillDataPreprocessor(BaseDataPreprocessor):
         super().__init__()
         self.student = student
         self.teacher = teacher
+        # no teacher preprocessor: no teacher inputs to make (the
+        # CachedTeacher source's preprocessor)
         self.shared = teacher is None or same_preprocessing(student, teacher)
         if not self.shared and (getattr(student, 'batch_augments', None)
                                 or getattr(teacher, 'batch_augments', None)):

@@ -1,6 +1,6 @@
 # Copyright (c) mmlogitkd contributors. All rights reserved.
 import copy
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -67,20 +67,16 @@ class DetLogitDistiller(BaseLogitDistiller):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        for role in ('student', 'teacher'):
-            self._check_two_stage(getattr(self, role), role)
-        s_classes = self.student.roi_head.bbox_head.num_classes
-        t_classes = self.teacher.roi_head.bbox_head.num_classes
-        if s_classes != t_classes:
-            raise ValueError(
-                f'student and teacher box heads predict different classes: '
-                f'student num_classes={s_classes}, teacher '
-                f'num_classes={t_classes}')
+        # the student's RoIs go through the teacher's own RoI extractor and
+        # box head: the teacher model itself, which a cache does not hold
+        teacher = self.teacher_source.require_model(type(self).__name__)
+        self._check_two_stage(self.student, 'student')
+        self._check_two_stage(teacher, 'teacher')
         if self.uses_views:
             self.student_view_extractor = _double_resolution(
                 self.student.roi_head.bbox_roi_extractor)
             self.teacher_view_extractor = _double_resolution(
-                self.teacher.roi_head.bbox_roi_extractor)
+                teacher.roi_head.bbox_roi_extractor)
 
     @staticmethod
     def _check_two_stage(model: nn.Module, role: str) -> None:
@@ -126,13 +122,12 @@ class DetLogitDistiller(BaseLogitDistiller):
         labels = roi_head.bbox_head.get_targets(sampling_results,
                                                 roi_head.train_cfg)[0]
 
-        with torch.no_grad():
-            t_feats = self.teacher.extract_feat(teacher_inputs)
-            t_logits = self.teacher.roi_head._bbox_forward(
-                t_feats, rois)['cls_score']
-            t_views = self._view_logits(
-                self.teacher, self.teacher_view_extractor, t_feats,
-                rois) if self.uses_views else None
+        view_extractor = self.teacher_view_extractor \
+            if self.uses_views else None
+        t_logits, t_views = self.teacher_source.logits(
+            lambda teacher, t_inputs: self._roi_logits(
+                teacher, view_extractor, t_inputs, rois),
+            teacher_inputs, data_samples, views=self.uses_views)
         s_views = None
         if self.uses_views:
             with frozen_norm_stats(roi_head.bbox_head):
@@ -144,6 +139,19 @@ class DetLogitDistiller(BaseLogitDistiller):
             target=labels,
             student_views=s_views,
             teacher_views=t_views)
+
+    @classmethod
+    def _roi_logits(cls, model: nn.Module,
+                    view_extractor: Optional[nn.Module], inputs: Tensor,
+                    rois: Tensor) -> Tuple[Tensor, Optional[Tensor]]:
+        """``model``'s class logits ``[R, num_classes + 1]`` of ``rois``
+        (``[R, 5]``: image index, box) and, given a view extractor, their
+        GL-DKD view logits ``[R, num_classes + 1, 5]``."""
+        feats = model.extract_feat(inputs)
+        logits = model.roi_head._bbox_forward(feats, rois)['cls_score']
+        views = None if view_extractor is None else cls._view_logits(
+            model, view_extractor, feats, rois)
+        return logits, views
 
     def _rpn_loss(self, feats: Tuple[Tensor], data_samples: List):
         """mmdet ``TwoStageDetector.loss``'s RPN step: class-agnostic RPN

@@ -76,8 +76,9 @@ class MultiViewClsDistiller(ClsLogitDistiller):
             over the views) and :class:`PairedLogits` of ``[V * N, C]``.
         """
         t_views = self.split_views(teacher_inputs, data_samples)
-        with torch.no_grad():  # eval mode: batching the views changes nothing
-            t_logits, _ = self._logits(self.teacher, torch.cat(t_views))
+        # eval mode: batching the views changes nothing
+        t_logits, _ = self.teacher_source.logits(
+            self._logits, torch.cat(t_views), data_samples)
         losses, s_logits = {}, []
         for view in self.split_views(inputs, data_samples):
             logits, _ = self._logits(self.student, view)

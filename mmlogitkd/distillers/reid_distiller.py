@@ -1,5 +1,5 @@
 # Copyright (c) mmlogitkd contributors. All rights reserved.
-from typing import List, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -57,14 +57,10 @@ class ReIDLogitDistiller(BaseLogitDistiller):
                  **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.sdd_scales = check_scales(sdd_scales)
-        for role in ('student', 'teacher'):
-            self._check_model(getattr(self, role), role)
-        if self.student.num_classes != self.teacher.num_classes:
-            raise ValueError(
-                f'The student classifies {self.student.num_classes} '
-                f'identities and the teacher {self.teacher.num_classes}: '
-                'their logits must describe the same training identities '
-                '(num_classes=751 on Market-1501).')
+        self._check_model(self.student, 'student')
+        self._check_model(
+            self.teacher_source.require_model(type(self).__name__),
+            'teacher')
 
     @staticmethod
     def _check_model(model: nn.Module, role: str) -> None:
@@ -79,6 +75,14 @@ class ReIDLogitDistiller(BaseLogitDistiller):
                 f'TorchreidClassifier (or to provide {", ".join(needed)}); '
                 f'{type(model).__name__} lacks {", ".join(missing)}')
 
+    def _logits(self, model: nn.Module, inputs: torch.Tensor
+                ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+        """Identity logits ``[N, num_ids]`` and, with SDD, cell logits
+        ``[N, num_ids, K]``."""
+        return model.identity_logits(
+            model.extract_feat(inputs),
+            self.sdd_scales if self.uses_views else None)
+
     def paired_logits(self, inputs: torch.Tensor, data_samples: List,
                       teacher_inputs: torch.Tensor):
         """Identity logits (and cells) of the same crops.
@@ -89,14 +93,11 @@ class ReIDLogitDistiller(BaseLogitDistiller):
                 relabelled training identity.
             teacher_inputs (Tensor): ``[N, 3, H, W]`` the teacher's.
         """
-        scales = self.sdd_scales if self.uses_views else None
         # Teacher first: its activations are freed before the student's,
         # which backward needs, are allocated; the two never coexist.
-        with torch.no_grad():
-            t_logits, t_cells = self.teacher.identity_logits(
-                self.teacher.extract_feat(teacher_inputs), scales)
-        s_logits, s_cells = self.student.identity_logits(
-            self.student.extract_feat(inputs), scales)
+        t_logits, t_cells = self.teacher_source.logits(
+            self._logits, teacher_inputs, data_samples, views=self.uses_views)
+        s_logits, s_cells = self._logits(self.student, inputs)
         target = gt_labels(data_samples, s_logits)
         losses = self.student.identity_loss(s_logits, target)
         return losses, PairedLogits(

@@ -8,14 +8,14 @@ from typing import Optional
 
 import torch.nn as nn
 from mmengine.config import Config, ConfigDict
-from mmengine.runner.checkpoint import load_state_dict
 
 from mmlogitkd.models.converters import (extract_state_dict,
                                          student_state_dict)
 from mmlogitkd.registry import MODELS
 from mmlogitkd.utils.checkpoint import load_checkpoint_file
 from .base_distiller import BaseLogitDistiller
-from .utils import check_state_dict_fits, resolve_host_cfg
+from .checkpoint_loading import load_state_dict_strictly
+from .host_models import resolve_host_cfg
 
 
 def distiller_class(model_cfg: dict) -> Optional[type]:
@@ -72,11 +72,10 @@ def load_student_state(student: nn.Module, state_dict: dict,
                        path: str) -> None:
     """Load :func:`student_weights` into the student, strictly; weights
     that fit neither layout fail naming the keys."""
-    check_state_dict_fits(
+    load_state_dict_strictly(
         student, state_dict, f'checkpoint "{path}"',
         'the student (neither a distillation checkpoint with "student." '
         'keys nor a plain checkpoint of the student fits)')
-    load_state_dict(student, state_dict, strict=True)
 
 
 def load_student_weights(student: nn.Module,

@@ -16,8 +16,9 @@ epochs of the training set with the seeded augmentation of
   written (``complete``);
 - ``progress/``: the tool's per-rank bookkeeping of written batches.
 
-A distiller with ``teacher_cache=DIR`` builds no teacher: each sample of a
-batch carries its ``(seeded_epoch, seeded_index)`` (metainfo set by
+A distiller with ``teacher_cache=DIR`` builds no teacher
+(:class:`~mmlogitkd.distillers.teacher_source.CachedTeacher`): each sample
+of a batch carries its ``(seeded_epoch, seeded_index)`` (metainfo set by
 :class:`SeededDataset`, whose ``cycle`` replays epoch ``e mod E``), and
 :meth:`TeacherLogitCache.lookup` reads their rows in one gather. A cache
 that does not match the run is refused before training, naming the field
@@ -34,10 +35,11 @@ import torch
 import torch.nn as nn
 
 from mmlogitkd.utils.checkpoint import atomic_write_bytes
+from .host_models import resolve_host_cfg
 
 __all__ = [
     'TeacherLogitCache', 'TeacherCacheMismatch', 'CACHE_FORMAT',
-    'normalized', 'train_pipeline_cfg', 'checkpoint_sha256',
+    'normalized', 'train_pipeline_cfg',
     'epoch_units', 'rank_units', 'load_progress', 'save_progress',
     'write_json_atomic', 'check_teacher_cache_config',
     'teacher_preprocessor_cfg'
@@ -106,57 +108,11 @@ def teacher_preprocessor_cfg(teacher_cfg: Any, host_scope: Optional[str],
                              data_preprocessor: Optional[dict]) -> Any:
     """The teacher's resolved ``data_preprocessor`` config (its own, or the
     distiller's), which changes its logits as much as its weights do."""
-    from .utils import resolve_host_cfg
     if isinstance(teacher_cfg, nn.Module):
         return None
     cfg = resolve_host_cfg(teacher_cfg, 'teacher', host_scope,
                            data_preprocessor)
     return normalized(cfg.get('data_preprocessor'))
-
-
-def checkpoint_sha256(teacher: nn.Module, path: str,
-                      allow_unsafe: bool = False) -> str:
-    """sha256 of the teacher's weights as ``teacher_ckpt`` would load them
-    into ``teacher`` (:func:`~mmlogitkd.utils.checkpoint.state_dict_sha256`
-    of its ``state_dict`` after a strict load), computed from the file:
-    ``teacher`` may live on the ``meta`` device (shapes and dtypes only)."""
-    from mmlogitkd.models.converters import extract_state_dict
-    from mmlogitkd.utils.checkpoint import (load_checkpoint_file,
-                                            state_dict_sha256)
-    from .utils import DISTILLER_OPT_IN, check_state_dict_fits
-    if not path.startswith(('http://', 'https://')) and not osp.isfile(
-            osp.expanduser(path)):
-        raise FileNotFoundError(
-            f'teacher_ckpt "{path}" does not exist: a teacher cache is '
-            'checked against the checkpoint it was made from.')
-    checkpoint = load_checkpoint_file(
-        path, what='teacher_ckpt', allow_unsafe=allow_unsafe,
-        opt_in=DISTILLER_OPT_IN)
-    state_dict = extract_state_dict(checkpoint)
-    check_state_dict_fits(teacher, state_dict, f'teacher_ckpt "{path}"',
-                          'the teacher model')
-    own = teacher.state_dict()
-    # a strict load copies each tensor into the model's own dtype
-    return state_dict_sha256(
-        {k: state_dict[k].detach().to(v.dtype)
-         for k, v in own.items()})
-
-
-def build_teacher_shell(cfg: Any, role: str, host_scope: Optional[str],
-                        data_preprocessor: Optional[dict]) -> nn.Module:
-    """The teacher's modules without memory (``meta`` device: names,
-    shapes, dtypes, classes), for the checks of a distiller that reads its
-    logits from a cache; a model that cannot be made on ``meta`` is built
-    on the CPU and dropped after the checks."""
-    from .utils import build_host_model
-    if isinstance(cfg, nn.Module):
-        return cfg
-    try:
-        with torch.device('meta'):
-            return build_host_model(cfg, role, host_scope,
-                                    data_preprocessor)
-    except Exception:  # some constructors read tensor values
-        return build_host_model(cfg, role, host_scope, data_preprocessor)
 
 
 # ------------------------------------------------------------------ reader
@@ -301,38 +257,10 @@ def _to_device(rows: np.ndarray, device: torch.device) -> torch.Tensor:
     return tensor.to(device=device, dtype=torch.float32, non_blocking=True)
 
 
-def open_teacher_cache(cache_dir: str, *, teacher: nn.Module,
-                       teacher_cfg: Any, host_scope: Optional[str],
-                       data_preprocessor: Optional[dict],
-                       teacher_ckpt: Optional[str], allow_unsafe: bool,
-                       num_classes: Optional[int]) -> TeacherLogitCache:
-    """Open ``cache_dir`` for a distiller and check what the distiller
-    alone knows: the teacher checkpoint's sha256 (``teacher`` may be a
-    :func:`build_teacher_shell`), the class count of the logits and the
-    teacher's preprocessing. The data (dataset length, pipeline, seed) is
-    checked by :func:`check_teacher_cache_config` and
-    :class:`~mmlogitkd.engine.TeacherCacheHook`."""
-    cache = TeacherLogitCache(cache_dir)
-    if teacher_ckpt is None:
-        raise ValueError(
-            'model.teacher_cache needs model.teacher_ckpt: the cache is '
-            'checked against the teacher checkpoint it was made from.')
-    digest = checkpoint_sha256(teacher, teacher_ckpt, allow_unsafe)
-    cache.check('teacher_sha256', digest, f'teacher_ckpt "{teacher_ckpt}"')
-    cache.teacher_sha256 = digest
-    if num_classes is not None:
-        cache.check('num_classes', num_classes, "the student's logits")
-    cache.check(
-        'teacher_data_preprocessor',
-        teacher_preprocessor_cfg(teacher_cfg, host_scope, data_preprocessor),
-        'this config')
-    return cache
-
-
 def check_teacher_cache_config(cfg) -> None:
     """Config-level checks of ``model.teacher_cache``, before anything is
     built (``tools/train.py``, after
-    :func:`~mmlogitkd.utils.runtime.apply_seeded_data`): the training data
+    :func:`~mmlogitkd.apis.apply_seeded_data`): the training data
     must be seeded (each sample's key is its cache row), ``randomness.seed``
     and the training pipeline must be the cache's, and the dataset replays
     the augmentation of epoch ``e mod E`` (``cycle=E``). Adds

@@ -9,7 +9,7 @@ import os.path as osp
 import pytest
 import torch
 
-from mmlogitkd.utils import register_all_modules
+from mmlogitkd.apis import register_all_modules
 
 register_all_modules()
 

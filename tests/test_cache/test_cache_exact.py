@@ -16,6 +16,7 @@ def _differ(a, b):
     return [k for k in a if not torch.equal(a[k], b[k])]
 
 
+@pytest.mark.e2e
 def test_kd_from_cache_is_bit_identical_beyond_the_cached_epochs(
         tmp_path, make_config, train, sdd_cache):
     """3 epochs from a 2-epoch cache (made by the SDD config: its cells are
@@ -28,6 +29,7 @@ def test_kd_from_cache_is_bit_identical_beyond_the_cached_epochs(
     assert not _differ(online, cached)
 
 
+@pytest.mark.e2e
 def test_sdd_from_cache_is_bit_identical(tmp_path, make_config, train,
                                          sdd_cache):
     config = make_config('sdd', epochs=2)
@@ -60,7 +62,7 @@ def test_cached_distiller_builds_no_teacher(make_config, sdd_cache,
     model.load_state_dict(online.state_dict())
     online.load_state_dict(model.state_dict())
     # a checkpoint of another teacher is still refused
-    from mmlogitkd.distillers.base_distiller import TeacherMismatchError
+    from mmlogitkd.distillers import TeacherMismatchError
     cfg.model.teacher_ckpt = teacher_ckpts[1]
     with pytest.raises(TeacherMismatchError, match='checksum|sha256'):
         model.load_state_dict(MODELS.build(cfg.model).state_dict())

@@ -10,7 +10,7 @@ from mmengine.config import Config
 from mmlogitkd.distillers import TeacherCacheMismatch, TeacherLogitCache
 from mmlogitkd.distillers.teacher_cache import check_teacher_cache_config
 from mmlogitkd.registry import MODELS
-from mmlogitkd.utils.runtime import apply_seeded_data
+from mmlogitkd.apis import apply_seeded_data
 
 
 def _cfg(config, cache, **options):
@@ -133,3 +133,13 @@ def test_detection_and_reid_refuse_a_cache(sdd_cache):
                     distill_losses=dict(kd=dict(type='KDLoss')),
                     teacher_cache=str(sdd_cache))), name,
             'classification', 'Remove model.teacher_cache')
+
+
+def test_cached_source_refuses_adapters_needing_the_teacher_model(
+        make_config, sdd_cache):
+    """The detection adapter runs the teacher's RoI extractor and box head
+    on the student's RoIs: a cached teacher has no model to give."""
+    model = MODELS.build(_cfg(make_config('sdd'), sdd_cache).model)
+    _refused(
+        lambda: model.teacher_source.require_model('DetLogitDistiller'),
+        'DetLogitDistiller', 'teacher model', 'Remove model.teacher_cache')

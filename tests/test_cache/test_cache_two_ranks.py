@@ -9,6 +9,9 @@ import pytest
 import torch
 from dist_launch import run_dist_train
 
+# whole training runs (pytest.ini)
+pytestmark = pytest.mark.e2e
+
 
 def _dist_train(config, work_dir, *cfg_options, port):
     log = run_dist_train(config, work_dir, '--no-validate', '--cfg-options',

@@ -12,6 +12,9 @@ import pytest
 import torch
 from dist_launch import run_dist_train
 
+# whole training runs (pytest.ini)
+pytestmark = pytest.mark.e2e
+
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 CONFIG = """

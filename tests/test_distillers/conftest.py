@@ -3,7 +3,7 @@ import pytest
 import torch
 from mmpretrain.structures import DataSample
 
-from mmlogitkd.utils import register_all_modules
+from mmlogitkd.apis import register_all_modules
 
 register_all_modules()
 

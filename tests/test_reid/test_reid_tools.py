@@ -8,9 +8,13 @@ import os.path as osp
 import subprocess
 import sys
 
+import pytest
 import torch
 
 from .conftest import ROOT, perturb_, torchreid_checkpoint
+
+# whole training runs (pytest.ini)
+pytestmark = pytest.mark.e2e
 
 NUM_IDS = 751  # the config's
 

@@ -106,6 +106,7 @@ def test_distill_to_student_with_and_without_teacher(teachers, tmp_path):
         assert set(out) == set(model.student.state_dict())
 
 
+@pytest.mark.e2e
 def test_resume_with_another_teacher_fails(tmp_path):
     """tools/train.py --resume reloads the teacher from teacher_ckpt and
     checks it against the checkpoint's checksum."""

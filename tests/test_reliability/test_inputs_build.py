@@ -47,6 +47,7 @@ def test_unknown_types_name_the_closest_registered_ones():
         check_registered_types(cfg)
 
 
+@pytest.mark.e2e
 def test_tools_train_names_an_unknown_distiller(quickstart, tmp_path):
     result = train(quickstart, tmp_path / 'w', '--cfg-options',
                    'model.type=ClsLogitDistillr', timeout=120)

@@ -105,8 +105,7 @@ class CheckLabelsHook(Hook):
     priority = 'VERY_HIGH'
 
     def before_train(self, runner) -> None:
-        from mmlogitkd.distillers.base_distiller import (_box_head,
-                                                         num_classes_of)
+        from mmlogitkd.distillers import box_head, num_classes_of
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
         student = getattr(model, 'student', None)
@@ -117,4 +116,4 @@ class CheckLabelsHook(Hook):
             return
         check_dataset_labels(runner.train_loop.dataloader.dataset,
                              num_classes, role,
-                             _box_head(student) is not None)
+                             box_head(student) is not None)

@@ -28,7 +28,7 @@ class SeededDataHook(Hook):
       not draw again).
 
     ``tools/train.py`` adds it with the dataset and sampler wrappers
-    (:func:`~mmlogitkd.utils.runtime.apply_seeded_data`).
+    (:func:`~mmlogitkd.apis.apply_seeded_data`).
     """
 
     priority = 'NORMAL'

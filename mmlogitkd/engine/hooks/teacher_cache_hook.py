@@ -13,7 +13,10 @@ class TeacherCacheHook(Hook):
     ``tools/train.py`` adds it with a ``model.teacher_cache``
     (:func:`~mmlogitkd.distillers.teacher_cache.check_teacher_cache_config`,
     which checks the seed and the pipeline before the model is built; the
-    distiller checks the teacher checkpoint and the classes).
+    distiller checks the teacher checkpoint and the classes). The check is
+    the distiller's teacher source's
+    (:meth:`~mmlogitkd.distillers.CachedTeacher.check_train_dataset`; an
+    online teacher replays nothing).
     """
 
     priority = 'VERY_HIGH'
@@ -21,16 +24,7 @@ class TeacherCacheHook(Hook):
     def before_train(self, runner) -> None:
         model = runner.model
         model = getattr(model, 'module', model)
-        cache = getattr(model, 'teacher_cache', None)
-        if cache is None:
+        source = getattr(model, 'teacher_source', None)
+        if source is None:  # not a distiller
             return
-        dataset = runner.train_dataloader.dataset
-        cache.check('dataset_length', len(dataset),
-                    'this run (len(train_dataloader.dataset))')
-        cycle = getattr(dataset, 'cycle', None)
-        if cycle != cache.epochs:
-            raise ValueError(
-                f'teacher_cache "{cache.cache_dir}": the training dataset '
-                f'replays cycle={cycle} epochs of augmentation, the cache '
-                f'holds {cache.epochs}: wrap it in SeededDataset(cycle='
-                f'{cache.epochs}) (tools/train.py does).')
+        source.check_train_dataset(runner.train_dataloader.dataset)
