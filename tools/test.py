@@ -23,7 +23,6 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmengine.config import DictAction  # noqa: E402
 from mmengine.model import is_model_wrapper  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
@@ -33,6 +32,7 @@ from mmlogitkd.apis import (  # noqa: E402
     register_all_modules,
     run_launched_main,
 )
+from mmlogitkd.apis.cfg_options import CfgOptionsAction  # noqa: E402
 from mmlogitkd.distillers import student_config  # noqa: E402
 from mmlogitkd.distillers.student import load_student_state, student_weights  # noqa: E402
 from mmlogitkd.utils import install_checkpoint_hooks  # noqa: E402
@@ -55,8 +55,9 @@ def parse_args(argv=None):
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
-        help='override settings of the config, as key=value pairs')
+        action=CfgOptionsAction,
+        help='override settings of the config, as key=value pairs; a dict '
+        'through its dotted keys (model.test_cfg.rcnn.score_thr=0.05)')
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],

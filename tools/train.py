@@ -19,7 +19,6 @@ import sys
 # Runnable from a checkout without `pip install -e .`.
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmengine.config import DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from mmlogitkd.apis import (  # noqa: E402
@@ -28,6 +27,7 @@ from mmlogitkd.apis import (  # noqa: E402
     register_all_modules,
     run_launched_main,
 )
+from mmlogitkd.apis.cfg_options import CfgOptionsAction  # noqa: E402
 from mmlogitkd.utils import (  # noqa: E402
     check_checkpoint_file,
     find_resumable_checkpoint,
@@ -65,9 +65,10 @@ def parse_args(argv=None):
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override settings of the config, as key=value pairs '
-        '(e.g. model.teacher_ckpt=work_dirs/t.pth)')
+        '(e.g. model.teacher_ckpt=work_dirs/t.pth); a dict through its '
+        'dotted keys (model.distill_losses.kd.type=KDLoss)')
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],

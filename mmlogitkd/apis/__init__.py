@@ -4,6 +4,7 @@
 It may import every other floor of ``mmlogitkd`` and none of them imports it
 (the layers contract of ``pyproject.toml``).
 """
+from .class_order import check_class_order
 from .config import check_warmup_unit, load_runtime_cfg, prepare_runtime_cfg
 from .data_checks import check_data_paths
 from .launch import init_cpu_distributed, run_launched_main
@@ -13,6 +14,7 @@ from .setup_env import register_all_modules
 
 __all__ = [
     'load_runtime_cfg', 'prepare_runtime_cfg', 'check_warmup_unit',
-    'check_data_paths', 'check_registered_types', 'apply_seeded_data',
-    'init_cpu_distributed', 'run_launched_main', 'register_all_modules'
+    'check_data_paths', 'check_class_order', 'check_registered_types',
+    'apply_seeded_data', 'init_cpu_distributed', 'run_launched_main',
+    'register_all_modules'
 ]

@@ -28,8 +28,11 @@ Every checkpoint the toolkit reads (``teacher_ckpt``, ``student_ckpt``,
   types: Detectron2's model-zoo ``.pkl`` files keep their own restricted
   unpickler (``fmt='detectron2'``, registered by
   :mod:`mmlogitkd.models.converters.detectron2`). A Detectron2 ``.pkl``
-  read as a ``torch.save`` file is refused, pointing to
-  ``tools/model_converters/detectron2_to_mmdet.py``.
+  read as a ``torch.save`` file is refused, opt-in or not, naming the
+  ``tools/model_converters/detectron2_to_mmdet.py`` command that converts
+  it; the format is told by disassembling the pickle, before anything is
+  unpickled. The opt-in never unpickles a file that cannot be a
+  ``torch.save`` checkpoint (a plain pickle without torch's header).
 
 Writes are atomic (:func:`atomic_save`, :func:`atomic_write_bytes`, and
 mmengine's local file backend once
@@ -47,6 +50,7 @@ import os.path as osp
 import pickle
 import pickletools
 import re
+import shlex
 import warnings
 import zipfile
 from typing import (
@@ -75,7 +79,8 @@ __all__ = [
     'CheckpointError', 'CorruptCheckpointError', 'UnsafeCheckpointError',
     'load_checkpoint_file', 'check_checkpoint_file', 'trusted_checkpoints',
     'is_trusted_checkpoint', 'register_checkpoint_reader', 'atomic_save',
-    'atomic_write_bytes', 'find_resumable_checkpoint', 'state_dict_sha256'
+    'atomic_write_bytes', 'find_resumable_checkpoint', 'state_dict_sha256',
+    'pickle_top_level_keys'
 ]
 
 #: How to opt in when nothing more specific is known (a direct API call).
@@ -99,10 +104,15 @@ _TRUSTED: set = set()
 #: ``torch.save``'s, filled by :func:`register_checkpoint_reader`.
 _READERS: Dict[str, Callable[[str, bool], Any]] = {}
 
-#: Where a refusal of a ``.pkl`` read as a ``torch.save`` file points.
-_DETECTRON2_HINT = (' A Detectron2 model-zoo .pkl is converted to an mmdet '
-                    'checkpoint first, with '
-                    'tools/model_converters/detectron2_to_mmdet.py.')
+#: The converter of Detectron2 model-zoo ``.pkl`` files, where refusals of
+#: one read as a ``torch.save`` file point.
+_DETECTRON2_CONVERTER = 'tools/model_converters/detectron2_to_mmdet.py'
+
+#: The ops that push an int: how torch's legacy format starts (its magic
+#: number, pickled alone).
+_INT_OPS = ('INT', 'BININT', 'BININT1', 'BININT2', 'LONG', 'LONG1', 'LONG4')
+_STRING_OPS = ('SHORT_BINUNICODE', 'BINUNICODE', 'BINUNICODE8', 'UNICODE',
+               'SHORT_BINSTRING', 'BINSTRING', 'STRING')
 
 
 # --------------------------------------------------------------------------
@@ -285,11 +295,212 @@ def _check_format(path: str, what: str) -> str:
         return 'zip'
     if head[:1] == b'\x80' and len(head) > 1 and 2 <= head[1] <= 5:
         return 'pickle'  # torch's legacy format, or a plain pickle
+    # a dict pickled with protocol 0 ('(dp0') or 1 ('}q'), which have no
+    # header: a Detectron2 file still gets the converter command
+    if head[:1] in (b'(', b'}') and _pickle_kind(path) == 'detectron2':
+        raise _detectron2_error(path, what)
     kind = 'a text file' if _looks_like_text(head) else 'binary data'
     raise CorruptCheckpointError(
         f'{_describe(what, path)} is not a checkpoint: it is neither a '
         'torch.save zip archive nor a pickle; it looks like '
         f'{kind} (starts with {head[:12]!r}, {size} bytes).')
+
+
+def _detectron2_command(path: str) -> str:
+    """The command that converts the Detectron2 ``.pkl`` at ``path``."""
+    dst = osp.splitext(str(path))[0] + '_mmdet.pth'
+    return (f'python {_DETECTRON2_CONVERTER} {shlex.quote(str(path))} '
+            f'{shlex.quote(dst)}')
+
+
+def _detectron2_hint(path: str) -> str:
+    return (' A Detectron2 model-zoo .pkl is converted to an mmdet '
+            f'checkpoint first: {_detectron2_command(path)} (add --config '
+            '<the mmdet model config> to check that it loads strictly).')
+
+
+class _DictShape:
+    """A dict a pickle builds, as far as disassembly tells: its str keys."""
+
+    __slots__ = ('keys', )
+
+    def __init__(self, keys: Iterable[Any] = ()):
+        self.keys = {k for k in keys if isinstance(k, str)}
+
+
+def _first_pickle_top(stream: io.BufferedIOBase) -> Tuple[list, Any]:
+    """``(ops, top)`` of the first pickle of ``stream``, by disassembly
+    only (nothing is executed): the names of its opcodes, and its top-level
+    object: a :class:`_DictShape` for a dict, the value of an int or a
+    string, None for anything else.
+
+    A small stack machine over ``pickletools``' description of each opcode
+    tracks only what a dict's keys need (dicts, strings, the memo).
+
+    Raises:
+        ValueError: The stream is no complete pickle.
+    """
+    ops: List[str] = []
+    stack: List[Any] = []
+    memo: Dict[Any, Any] = {}
+    mark = pickletools.markobject
+    for op, arg, _ in pickletools.genops(stream):
+        name = op.name
+        ops.append(name)
+        if name == 'STOP':
+            if len(stack) != 1:
+                raise ValueError('unbalanced pickle stack')
+            return ops, stack[0]
+        if name in ('PUT', 'BINPUT', 'LONG_BINPUT'):
+            memo[arg] = stack[-1]
+            continue
+        if name == 'MEMOIZE':
+            memo[len(memo)] = stack[-1]
+            continue
+        if name in ('GET', 'BINGET', 'LONG_BINGET'):
+            stack.append(memo.get(arg))
+            continue
+        if name == 'MARK':
+            stack.append(mark)
+            continue
+        before, sliced = op.stack_before, []
+        if mark in before:
+            at = len(stack) - 1 - stack[::-1].index(mark)
+            sliced = stack[at + 1:]
+            del stack[at:]
+            count = before.index(mark)
+        else:
+            count = len(before)
+        if count > len(stack):
+            raise ValueError('pickle stack underflow')
+        popped = stack[len(stack) - count:]
+        del stack[len(stack) - count:]
+        if name == 'EMPTY_DICT':
+            stack.append(_DictShape())
+        elif name == 'DICT':
+            stack.append(_DictShape(sliced[0::2]))
+        elif name in ('SETITEM', 'SETITEMS'):
+            target = popped[0]
+            keys = popped[1:2] if name == 'SETITEM' else sliced[0::2]
+            if isinstance(target, _DictShape):
+                target.keys.update(k for k in keys if isinstance(k, str))
+            stack.append(target)
+        elif name in ('APPEND', 'APPENDS', 'ADDITEMS', 'BUILD'):
+            stack.append(popped[0])  # changed in place
+        elif name == 'DUP':
+            stack += popped * 2
+        elif name in _STRING_OPS or name in _INT_OPS:
+            stack.append(arg)
+        else:
+            stack += [None] * len(op.stack_after)
+    raise ValueError('pickle without STOP')
+
+
+def _pickle_kind(path: str) -> Optional[str]:
+    """What a file of the ``'pickle'`` format (:func:`_check_format`) is,
+    by disassembling its first pickle, nothing executed:
+
+    - ``'torch'``: ``torch.save``'s legacy format, which starts with a
+      pickle of torch's magic number alone;
+    - ``'detectron2'``: a Detectron2 model-zoo file, a plain pickle of a
+      dict with ``'model'`` and ``'__author__'`` (or
+      ``'matching_heuristics'``) keys;
+    - ``'pickle'``: any other complete pickle, which ``torch.load`` cannot
+      read whatever the opt-in: it first unpickles the (whole) pickle to
+      compare it with the magic number, so a plain pickle's code would run
+      before the load fails;
+    - None: not even a complete pickle (truncated or damaged).
+    """
+    try:
+        with open(path, 'rb') as f:
+            ops, top = _first_pickle_top(f)
+    except Exception:  # noqa: B902 - any disassembly failure: no pickle
+        return None
+    body = [name for name in ops if name not in ('PROTO', 'FRAME', 'STOP')]
+    if (len(body) == 1 and body[0] in _INT_OPS
+            and top == torch.serialization.MAGIC_NUMBER):
+        return 'torch'
+    if isinstance(top, _DictShape) and 'model' in top.keys and (
+            top.keys & {'__author__', 'matching_heuristics'}):
+        return 'detectron2'
+    return 'pickle'
+
+
+def pickle_top_level_keys(path: str) -> Optional[frozenset]:
+    """The str keys of the dict a plain pickle file holds, found by
+    disassembly (nothing from the file runs); None when its (first) object
+    is no dict.
+
+    :mod:`mmlogitkd.models.converters.detectron2` checks with it that a
+    file is laid out as a Detectron2 checkpoint before unpickling it without
+    restriction.
+
+    Raises:
+        CorruptCheckpointError: The file is no complete pickle.
+    """
+    try:
+        with open(path, 'rb') as f:
+            _, top = _first_pickle_top(f)
+    except Exception as err:  # noqa: B902 - any disassembly failure
+        raise CorruptCheckpointError(
+            f'"{path}" is no complete pickle ({osp.getsize(path)} bytes): '
+            f'{_reason(err)}') from None
+    return frozenset(top.keys) if isinstance(top, _DictShape) else None
+
+
+def _detectron2_error(path: str, what: str) -> CorruptCheckpointError:
+    return CorruptCheckpointError(
+        f'{_describe(what, path)} is a Detectron2 model-zoo checkpoint '
+        '(a plain pickle of numpy arrays), not a torch.save checkpoint '
+        'of an mmdet model, and no loading option reads it. Convert it '
+        f'once: {_detectron2_command(path)} (add --config <the mmdet '
+        'model config, e.g. '
+        'configs/_base_/models/frcnn_r101_fpn_caffe_d2.py> to check '
+        'that it loads strictly), then give the .pth instead. The file '
+        'was not unpickled, so nothing from it ran.')
+
+
+def _refuse_foreign_pickle(path: str, what: str, allow_unsafe: bool) -> None:
+    """Refuse a ``'pickle'``-format file that is no ``torch.save``
+    checkpoint before anything unpickles it.
+
+    A Detectron2 model-zoo ``.pkl`` is refused, opt-in or not, naming the
+    converter command. Any other complete pickle without torch's legacy
+    header is refused too, opt-in or not: ``torch.load`` would unpickle it
+    (running whatever it names, with the opt-in) and then fail. Without the
+    opt-in, one naming globals outside the allow-list is reported as unsafe
+    (as ``torch.load`` would), but without advice to opt in, which would
+    not help. An incomplete pickle is left to the weights-only load, which
+    runs nothing and classifies it, or refused with the opt-in.
+    """
+    kind = _pickle_kind(path)
+    if kind == 'detectron2':
+        raise _detectron2_error(path, what)
+    if kind == 'torch' or (kind is None and not allow_unsafe):
+        return
+    if kind is None:
+        raise CorruptCheckpointError(
+            f'{_describe(what, path)} is a truncated or damaged checkpoint '
+            f'({osp.getsize(path)} bytes): its first pickle is incomplete, '
+            'so it was not unpickled even with the opt-in. Use an earlier '
+            'checkpoint, or save / download this one again.')
+    hint = _detectron2_hint(path) if str(path).endswith('.pkl') else ''
+    not_torch = ('torch.load cannot read it, with or without opting in to '
+                 'unsafe loading, because it is a plain pickle, not a '
+                 'torch.save checkpoint (it lacks torch\'s legacy header).')
+    offending = [] if allow_unsafe else _unsafe_globals(path, 'pickle')
+    if offending:
+        names = ', '.join(offending)
+        raise UnsafeCheckpointError(
+            f'Refused to load {_describe(what, path)}: it needs {names}, '
+            'which is not in the allow-list (unpickling it can run arbitrary '
+            'code); nothing from the file was run. Moreover, ' + not_torch +
+            hint)
+    raise CorruptCheckpointError(
+        f'{_describe(what, path)} is a pickle but not a torch.save '
+        'checkpoint (it lacks torch\'s legacy header), which torch.load '
+        'cannot read, with or without opting in to unsafe loading; it was '
+        'not unpickled, so nothing from it ran.' + hint)
 
 
 def _pickle_stream(path: str, fmt: str) -> io.BytesIO:
@@ -410,7 +621,7 @@ def _classify_failure(err: BaseException, path: str, fmt: str, what: str,
                     f'{_describe(what, path)} is a pickle but not a '
                     f'torch.save checkpoint ({reason}).')
     if 'Invalid magic number' in str(err):
-        hint = _DETECTRON2_HINT if str(path).endswith('.pkl') else ''
+        hint = _detectron2_hint(path) if str(path).endswith('.pkl') else ''
         return CorruptCheckpointError(
             f'{_describe(what, path)} is a pickle but not a torch.save '
             'checkpoint (it lacks torch\'s legacy header).' + hint)
@@ -495,6 +706,8 @@ def load_checkpoint_file(filename: str,
     if fmt != 'torch':
         return _read_registered(fmt, filename, allow_unsafe, opt_in)
     file_fmt = _check_format(filename, what)
+    if file_fmt == 'pickle':
+        _refuse_foreign_pickle(filename, what, allow_unsafe)
     try:
         with warnings.catch_warnings():
             # torch warns about pickles of protocol > 2 before refusing or
@@ -550,6 +763,8 @@ def check_checkpoint_file(filename: str,
     if not osp.isfile(filename):
         raise FileNotFoundError(f'{_describe(what, filename)} does not exist')
     fmt = _check_format(filename, what)
+    if fmt == 'pickle':
+        _refuse_foreign_pickle(filename, what, allow_unsafe)
     if allow_unsafe:
         return
     offending = _unsafe_globals(filename, fmt)

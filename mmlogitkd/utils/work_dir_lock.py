@@ -43,13 +43,22 @@ def lock_work_dir(work_dir: str, launcher: str = 'none'):
 
     Two runs in one work dir would interleave their logs, overwrite each
     other's checkpoints and ``last_checkpoint``, and ``--resume`` would pick
-    either. The lock is an exclusive ``fcntl.flock`` (released by the
-    system when the process ends, a SIGKILL included), taken by the global
-    rank 0 only: the ranks of one ``torchrun`` / slurm / mpi job share the
-    work dir, and a second job fails on its rank 0, which stops its launcher.
-    The file records the holder's PID, host, start time and command, for the
-    message. ``flock`` is advisory and, on some network file systems, local
-    to a host. Without ``fcntl`` (Windows) nothing is locked.
+    either. The lock is an exclusive POSIX record lock (``fcntl.lockf``) on
+    the whole file, taken by the global rank 0 only: the ranks of one
+    ``torchrun`` / slurm / mpi job share the work dir, and a second job
+    fails on its rank 0, which stops its launcher. A record lock belongs to
+    the process that took it: forked children (the DataLoader workers)
+    inherit the open file but not the lock, and the system releases it when
+    that process ends, a SIGKILL included, so an immediate ``--resume``
+    after a killed run finds the work dir free even while the run's
+    orphaned workers are still exiting (an ``flock`` lock is shared through
+    the inherited file and lived on in them). The file records the holder's
+    PID, host, start time and command, for the message. The lock is
+    advisory; on network file systems it holds across hosts only where the
+    file system supports POSIX locks (NFS with lockd). Without ``fcntl``
+    (Windows) nothing is locked. Closing any other handle of the lock file
+    in the holding process would release a record lock, so nothing else
+    opens it.
 
     Args:
         work_dir (str): The run's work dir (created if needed).
@@ -76,7 +85,9 @@ def lock_work_dir(work_dir: str, launcher: str = 'none'):
     path = osp.join(work_dir, LOCK_FILE)
     handle = open(path, 'a+', encoding='utf-8')
     try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        # length 0 from offset 0: the whole file, however long it grows
+        fcntl.lockf(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB, 0, 0,
+                    os.SEEK_SET)
     except OSError:
         handle.seek(0)
         holder = handle.read().strip()

@@ -50,6 +50,7 @@ import torch
 
 from mmlogitkd.utils.checkpoint import (
     load_checkpoint_file,
+    pickle_top_level_keys,
     register_checkpoint_reader,
 )
 from mmlogitkd.utils.checkpoint_errors import (
@@ -171,6 +172,40 @@ class _RestrictedUnpickler(pickle.Unpickler):
             'file?); a Detectron2 model-zoo .pkl has none.')
 
 
+def _zip_hint(path: str) -> str:
+    if zipfile.is_zipfile(path):
+        return (' It is a zip archive, as torch.save writes: convert '
+                'Detectron2 model-zoo .pkl files only.')
+    return ''
+
+
+def _check_layout(path: str) -> None:
+    """Refuse a file that is not laid out as a Detectron2 checkpoint (a
+    pickle of a dict with a ``'model'`` entry), by disassembly, before the
+    opt-in unpickles it without restriction: the opt-in trusts the objects
+    of a Detectron2 checkpoint, never a file of another format, which would
+    run its code and fail anyway."""
+    try:
+        keys = pickle_top_level_keys(path)
+    except CorruptCheckpointError as err:
+        raise NotAPickleError(
+            f'{path} is not a Detectron2 checkpoint or is truncated: {err}; '
+            f'it was not unpickled.{_zip_hint(path)}') from None
+    if keys is not None and 'model' in keys:
+        return
+    if keys is not None and 'blobs' in keys:
+        raise ConversionError(
+            f'{path} is a Detectron1 / Caffe2 pickle ("blobs"), not a '
+            'Detectron2 model-zoo checkpoint; it is not supported.')
+    found = (f'a dict with keys {sorted(keys)[:10]}'
+             if keys is not None else 'another object')
+    raise ConversionError(
+        f'{path} is not a Detectron2 checkpoint: expected a pickle of a '
+        f'dict with a "model" dict of arrays, found {found}. It was not '
+        'unpickled, even with the opt-in, which trusts the objects of a '
+        'Detectron2 checkpoint, not files of other formats.')
+
+
 def load_detectron2_pkl(path: str, allow_unsafe: bool = False) -> dict:
     """Load a Detectron2 model-zoo ``.pkl`` without running code from it.
 
@@ -181,7 +216,9 @@ def load_detectron2_pkl(path: str, allow_unsafe: bool = False) -> dict:
     Args:
         path (str): The ``.pkl`` file (e.g. ``model_final_f6e8b1.pkl``).
         allow_unsafe (bool): Unpickle without the restriction, for a file
-            the caller trusts. Defaults to False.
+            the caller trusts; a file not laid out as a Detectron2
+            checkpoint (a pickle of a dict with a ``'model'`` entry, told by
+            disassembly) is refused before that. Defaults to False.
 
     Returns:
         dict: The pickled dict, ``{'model': {name: ndarray}, '__author__':
@@ -196,6 +233,8 @@ def load_detectron2_pkl(path: str, allow_unsafe: bool = False) -> dict:
         FileNotFoundError: If ``path`` does not exist.
     """
     path = str(path)
+    if allow_unsafe and osp.isfile(path):
+        _check_layout(path)
     try:
         with open(path, 'rb') as f:
             if allow_unsafe:
@@ -205,14 +244,10 @@ def load_detectron2_pkl(path: str, allow_unsafe: bool = False) -> dict:
     except (ConversionError, OSError):
         raise
     except Exception as err:  # UnpicklingError, EOFError, ValueError, ...
-        hint = ''
-        if zipfile.is_zipfile(path):
-            hint = (' It is a zip archive, as torch.save writes: convert '
-                    'Detectron2 model-zoo .pkl files only.')
         raise NotAPickleError(
             f'{path} is not a Detectron2 checkpoint or is truncated '
             f'({osp.getsize(path)} bytes): unpickling failed with '
-            f'{type(err).__name__}: {err}.{hint}') from err
+            f'{type(err).__name__}: {err}.{_zip_hint(path)}') from err
     if not isinstance(obj, dict) or not isinstance(obj.get('model'), dict):
         if isinstance(obj, dict) and 'blobs' in obj:
             raise ConversionError(
