@@ -35,16 +35,16 @@ DISTILL = sorted(
     osp.relpath(p, ROOT)
     for p in glob.glob(osp.join(CONFIG_ROOT, '*', 'frcnn_r101_*_coco.py')))
 
-
-def _student(distill_path):
-    """``'r18'`` of ``configs/kd/frcnn_r101_r18_coco.py``."""
-    return osp.basename(distill_path).split('_')[2]
-
 #: the distiller's own optimizer constructor (the teacher kept out); the
 #: rest of the optimizer is the student alone's
 DISTILL_CONSTRUCTOR = 'mmlogitkd.DistillOptimWrapperConstructor'
 
 register_all_modules()
+
+
+def _student(distill_path):
+    """``'r18'`` of ``configs/kd/frcnn_r101_r18_coco.py``."""
+    return osp.basename(distill_path).split('_')[2]
 
 
 def _unscoped(obj):
