@@ -11,14 +11,35 @@ scikit-learn (no download):
 3. the student distilled from the teacher with each method,
 
 then prints a table of test top-1 accuracy per run, writes it to
-``<work-dir>/results.md`` and draws a bar plot to
-``<work-dir>/quickstart.png``.
+``<work-dir>/results.md``, its numbers to ``<work-dir>/results.json`` and
+draws a bar plot to ``<work-dir>/quickstart.png``.
 
     python tools/quickstart.py                      # everything (~2-3 min)
     python tools/quickstart.py --methods kd,dkd     # some methods only
     python tools/quickstart.py --epochs 1           # smoke test
+    python tools/quickstart.py --seeds 0,1,2,3,4    # mean and SE of 5 seeds
     python tools/quickstart.py --task det           # detection (~13 min)
     python tools/quickstart.py --teacher-cache      # students from a cache
+
+``--seeds`` repeats every student run (the student alone and each method)
+with each seed (``randomness.seed``, in ``<work-dir>/seed_<seed>/<run>``);
+the teacher is trained once, with its config's seed 0, and shared by all.
+A finished student run (``quickstart_run.json`` in its folder) is reused
+while its config, options, seed and teacher weights are the same, so adding
+a seed trains only the new seed's runs. With several seeds the table and
+the plot give each run's mean and standard error (SE: the sample standard
+deviation over sqrt(n)) and each method's gain over the student alone,
+paired by seed (the mean and SE of the per-seed differences).
+``results.json``::
+
+    {"task": "cls", "metric": "top-1", "seeds": [0, 1],
+     "runs": {"teacher": {"per_seed": {"0": v}},
+              "student": {"per_seed": {"0": v0, "1": v1},
+                          "mean": m, "se": s},
+              "kd": {"per_seed": {...}, "mean": m, "se": s,
+                     "gain": {"mean": g, "se": gs}}, ...}}
+
+(values in %; ``se`` is null for one seed; see ``seed_results``).
 
 ``--teacher-cache`` runs the teacher once over the run's epochs with
 ``tools/cache_teacher_logits.py`` (fp32, ``<work-dir>/teacher_cache_*``,
@@ -41,14 +62,16 @@ run fails.
 import argparse
 import hashlib
 import json
+import math
 import os
 import os.path as osp
 import re
+import statistics
 import subprocess
 import sys
 import time
 from collections import OrderedDict, deque
-from typing import Optional
+from typing import Optional, Tuple
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG_DIR = osp.join(ROOT, 'configs', 'quickstart')
@@ -77,31 +100,88 @@ METHODS = OrderedDict([
     ('rank', ('rank.py', 'logit rank alignment', 'Rank')),
 ])
 
+
+def det_data_options(work_dir: str) -> list:
+    """``--cfg-options`` pointing the detection runs at the canvases that
+    ``make_det_data`` writes into the work dir."""
+    data = osp.join(work_dir, 'data') + '/'
+    ann = data + 'annotations/instances_val2017.json'
+    opts = [f'{loader}.dataset.data_root={data}'
+            for loader in ('train_dataloader', 'val_dataloader',
+                           'test_dataloader')]
+    opts += [f'{ev}.ann_file={ann}'
+             for ev in ('val_evaluator', 'test_evaluator')]
+    return opts
+
+
+def make_det_data(work_dir: str) -> None:
+    from mmlogitkd.datasets.digits_coco import make_digits_coco
+    print('making the COCO-format digits (once) ...', flush=True)
+    make_digits_coco(osp.join(work_dir, 'data'))
+
+
 class Task:
-    """What differs between the classification and detection quick starts:
-    configs, runs, the metric read from the runner's scalars (``scale``
-    turns it into %), and how the schedule is shortened."""
+    """One quick start: its configs and runs, the metric read from the
+    runner's scalars (``metric``; ``scale`` turns it into %), its name in
+    ``results.json`` (``metric_name``), how the schedule is shortened, the
+    data it makes once (``prepare(work_dir)``) and points the runs at
+    (``data_options(work_dir)``), and why it refuses ``--teacher-cache``
+    (``no_teacher_cache``; None: supported)."""
 
     def __init__(self, name, config_dir, teacher, student, methods, metric,
-                 metric_label, scale=1., extra_metric=None, by_iter=False):
+                 metric_name, metric_label, scale=1., extra_metric=None,
+                 extra_label=None, by_iter=False, prepare=None,
+                 data_options=None, no_teacher_cache=None, title='',
+                 data_note=''):
         self.name = name
         self.config_dir = osp.join(ROOT, 'configs', config_dir)
         self.teacher, self.student, self.methods = teacher, student, methods
-        self.metric, self.metric_label, self.scale = metric, metric_label, scale
-        self.extra_metric = extra_metric
+        self.metric, self.metric_name = metric, metric_name
+        self.metric_label, self.scale = metric_label, scale
+        self.extra_metric, self.extra_label = extra_metric, extra_label
         self.by_iter = by_iter
+        self.prepare = prepare
+        self.data_options = data_options or (lambda work_dir: [])
+        self.no_teacher_cache = no_teacher_cache
+        self.title, self.data_note = title, data_note
 
 
 TASKS = {
-    'cls': Task('cls', 'quickstart', TEACHER, STUDENT, METHODS,
-                'accuracy/top1', 'test top-1 (%)'),
-    'det': Task('det', 'quickstart_det', DET_TEACHER, DET_STUDENT,
-                DET_METHODS, 'coco/bbox_mAP', 'val bbox AP (%)', scale=100.,
-                extra_metric='coco/bbox_mAP_50', by_iter=True),
+    'cls':
+    Task(
+        'cls', 'quickstart', TEACHER, STUDENT, METHODS, 'accuracy/top1',
+        'top-1', 'test top-1 (%)',
+        title='200 training images, 898 test images',
+        data_note=("Data: scikit-learn's handwritten digits (8x8 resized to "
+                   '16x16), 20 training images per class, 898 test images. '
+                   'Teacher: ResNet8x4 (1.2 M parameters); student: ResNet8 '
+                   'at 3/16 width (3 k parameters). Every run goes through '
+                   '`tools/train.py` with `configs/quickstart/<run>.py`.')),
+    'det':
+    Task(
+        'det', 'quickstart_det', DET_TEACHER, DET_STUDENT, DET_METHODS,
+        'coco/bbox_mAP', 'bbox AP', 'val bbox AP (%)', scale=100.,
+        extra_metric='coco/bbox_mAP_50', extra_label='AP50 (%)',
+        by_iter=True, prepare=make_det_data, data_options=det_data_options,
+        no_teacher_cache=("a detector's teacher logits depend on the RoIs "
+                          'the student samples at each step'),
+        title='Faster R-CNN FPN, 1,000 training canvases',
+        data_note=("Data: scikit-learn's handwritten digits pasted, 2-6 per "
+                   'image at 16-48 px, on 128x128 canvases (COCO format): '
+                   '1,000 training and 200 val images from disjoint halves '
+                   'of the digits. Teacher and student: Faster R-CNN FPN of '
+                   '`configs/quickstart_det/models/`. Every run goes '
+                   'through `tools/train.py` with '
+                   '`configs/quickstart_det/<run>.py`.')),
 }
 TASK = TASKS['cls']
-# The teacher's cache key ignores config entries that cannot change it.
-_NOT_TEACHER_KEYS = ('work_dir', 'launcher')
+# Run keys (teacher cache, finished runs) ignore entries that cannot change
+# a result.
+_NOT_RESULT_KEYS = ('work_dir', 'launcher')
+# The teacher is trained once, with its configs' seed (randomness.seed).
+TEACHER_SEED = 0
+# A finished student run's result, in its work dir (see finished_run).
+RUN_RECORD = 'quickstart_run.json'
 _TIMESTAMP = re.compile(r'^\d{8}_\d{6}$')
 _LOG_PREFIX = re.compile(r'^\d\d/\d\d \d\d:\d\d:\d\d - mmengine - \w+ - ')
 _TRAIN_EPOCH = re.compile(r'(?:Epoch|Iter)\(train\)\s*\[\s*(\d+)')
@@ -109,6 +189,32 @@ _TRAIN_EPOCH = re.compile(r'(?:Epoch|Iter)\(train\)\s*\[\s*(\d+)')
 
 class RunFailed(RuntimeError):
     pass
+
+
+def parse_seeds(text: str) -> list:
+    """``--seeds``: distinct integers in [0, 2**32) (numpy's seed range),
+    comma-separated; sorted."""
+    seeds = []
+    for item in text.split(','):
+        item = item.strip()
+        if not item:
+            raise argparse.ArgumentTypeError(
+                f'empty seed in {text!r}: write distinct integers separated '
+                'by commas, e.g. 0,1,2')
+        try:
+            seed = int(item)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f'{item!r} is not an integer seed') from None
+        if not 0 <= seed < 2**32:
+            raise argparse.ArgumentTypeError(
+                f'seed {seed} is out of range: seeds are integers from 0 to '
+                '2**32 - 1')
+        if seed in seeds:
+            raise argparse.ArgumentTypeError(
+                f'seed {seed} is given twice in {text!r}')
+        seeds.append(seed)
+    return sorted(seeds)
 
 
 def parse_args(argv=None):
@@ -139,14 +245,22 @@ def parse_args(argv=None):
         help='override the number of epochs of every run (e.g. 1 for a '
         'smoke test); the teacher cache is per epoch count')
     parser.add_argument(
-        '--seed',
-        type=int,
-        help='override the seed of every run (the configs use 0); the '
-        'teacher cache is per seed')
+        '--seeds',
+        type=parse_seeds,
+        default=[0],
+        help='comma-separated seeds of the student runs (default: 0): the '
+        'student alone and every method are trained once per seed, into '
+        '<work-dir>/seed_<seed>/; the teacher is trained once, with seed 0. '
+        'With several seeds the table gives mean +- SE and paired gains')
     parser.add_argument(
         '--retrain-teacher',
         action='store_true',
         help='train the teacher even when a cached one is valid')
+    parser.add_argument(
+        '--retrain-students',
+        action='store_true',
+        help='train the student runs again even when finished runs of the '
+        'same config, options, seed and teacher are in the work dir')
     parser.add_argument(
         '--teacher-cache',
         action='store_true',
@@ -173,13 +287,15 @@ def parse_args(argv=None):
     if args.epochs is not None and args.epochs < 1:
         parser.error('--epochs must be >= 1')
     if args.iters is not None and (args.iters < 1 or not TASK.by_iter):
-        parser.error('--iters (>= 1) is for --task det')
+        parser.error('--iters (>= 1) is for the tasks that count '
+                     'iterations: ' +
+                     ', '.join(f'--task {t.name}' for t in TASKS.values()
+                               if t.by_iter))
     if args.epochs is not None and TASK.by_iter:
-        parser.error('--task det counts iterations: use --iters')
-    if args.teacher_cache and TASK.name != 'cls':
-        parser.error('--teacher-cache is for classification (--task cls): '
-                     "a detector's teacher logits depend on the RoIs the "
-                     'student samples at each step')
+        parser.error(f'--task {TASK.name} counts iterations: use --iters')
+    if args.teacher_cache and TASK.no_teacher_cache:
+        parser.error(f'--teacher-cache is not for --task {TASK.name}: '
+                     f'{TASK.no_teacher_cache}')
     args.work_dir = osp.abspath(args.work_dir or
                                 f'work_dirs/{osp.basename(TASK.config_dir)}')
     return args
@@ -197,16 +313,7 @@ def common_options(args):
             f'train_cfg.val_interval={args.iters}',
             f'default_hooks.checkpoint.interval={args.iters}'
         ]
-    if TASK.name == 'det':
-        data = osp.join(args.work_dir, 'data') + '/'
-        ann = data + 'annotations/instances_val2017.json'
-        opts += [f'{loader}.dataset.data_root={data}'
-                 for loader in ('train_dataloader', 'val_dataloader',
-                                'test_dataloader')]
-        opts += [f'{ev}.ann_file={ann}'
-                 for ev in ('val_evaluator', 'test_evaluator')]
-    if args.seed is not None:
-        opts.append(f'randomness.seed={args.seed}')
+    opts += TASK.data_options(args.work_dir)
     return opts
 
 
@@ -218,10 +325,79 @@ def teacher_cache_key(args) -> str:
     overrides = dict(opt.split('=', 1) for opt in common_options(args))
     content = {
         k: v
-        for k, v in cfg.to_dict().items() if k not in _NOT_TEACHER_KEYS
+        for k, v in cfg.to_dict().items() if k not in _NOT_RESULT_KEYS
     }
     blob = json.dumps([content, overrides], sort_keys=True, default=repr)
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def run_key(config: str, options, teacher_digest: Optional[str]) -> str:
+    """What makes a student run's result: its fully resolved config (bases
+    included, and the model files a distillation config names by
+    ``cfg_path``), its ``--cfg-options`` (seed included) and the teacher's
+    weights (``teacher_digest``)."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(config)
+    content = {
+        k: v
+        for k, v in cfg.to_dict().items() if k not in _NOT_RESULT_KEYS
+    }
+    models = {}
+    for role in ('student', 'teacher'):
+        cfg_path = (content.get('model') or {}).get(role, {}).get('cfg_path')
+        if cfg_path:
+            models[role] = Config.fromfile(
+                model_file(cfg_path)).to_dict().get('model')
+    blob = json.dumps([content, models, list(options), teacher_digest],
+                      sort_keys=True,
+                      default=repr)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def model_file(cfg_path: str) -> str:
+    """The file of a distiller's ``cfg_path``: ``mmlogitkd::<path>`` is
+    under this repository's ``configs/``, ``<package>::<path>`` an
+    installed OpenMMLab package's (as in ``_base_``)."""
+    if cfg_path.startswith('mmlogitkd::'):
+        return osp.join(ROOT, 'configs', cfg_path.split('::', 1)[1])
+    if '::' in cfg_path:
+        from mmengine.config import Config
+        return Config._get_cfg_path(cfg_path, '')[0]
+    return cfg_path
+
+
+def file_digest(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def finished_run(work_dir: str, key: str) -> Optional[dict]:
+    """The record of a finished student run in ``work_dir``
+    (``quickstart_run.json``) when it was made with ``key``, else None."""
+    path = osp.join(work_dir, RUN_RECORD)
+    try:
+        with open(path) as f:
+            record = json.load(f)
+        if record.get('key') != key:
+            return None
+        record['value'] = float(record['value'])
+        record['seconds'] = float(record.get('seconds', 0.))
+        if record.get('extra') is not None:
+            record['extra'] = float(record['extra'])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None  # missing or unreadable: train again
+    return record
+
+
+def save_run(work_dir: str, key: str, value: float, extra: Optional[float],
+             seconds: float) -> None:
+    from mmlogitkd.utils.checkpoint import atomic_write_bytes
+    record = dict(key=key, value=value, extra=extra, seconds=seconds)
+    atomic_write_bytes(
+        json.dumps(record, indent=1).encode(), osp.join(work_dir, RUN_RECORD))
 
 
 def cached_teacher(teacher_dir: str, key: str):
@@ -379,42 +555,58 @@ def save_teacher(teacher_dir: str, key: str, top1: float, seconds: float,
     return ckpt_path
 
 
-def make_teacher_cache(args, teacher_ckpt: str, teacher_key: str):
-    """Run ``tools/cache_teacher_logits.py`` once (fp32, the run's
-    epochs; with SDD's cells when SDD is among the methods) into a folder
-    keyed by the teacher and the options; returns ``(folder, seconds)``
-    (0 when it was there already)."""
-    method = 'sdd' if 'sdd' in args.methods else args.methods[0]
-    config = osp.join(TASK.config_dir, TASK.methods[method][0])
-    with open(teacher_ckpt, 'rb') as f:  # a retrained teacher: a new cache
-        weights = hashlib.sha256(f.read()).hexdigest()
+def teacher_cache_dir(args, teacher_key: str, teacher_digest: str,
+                      seed: int) -> str:
+    """The folder of the teacher's logits for the students of ``seed``
+    (``<work-dir>/teacher_cache_<key>``), keyed by the teacher (config and
+    weights), the method whose config makes it (SDD's, for its cells, when
+    SDD is among the methods) and the seed (the cached epochs replay the
+    seed's augmentation)."""
+    method = cache_method(args)
     key = hashlib.sha256(
-        f'{teacher_key}|{weights}|{method}|fp32'.encode()).hexdigest()
-    out = osp.join(args.work_dir, f'teacher_cache_{key[:12]}')
-    meta = osp.join(out, 'meta.json')
-    if osp.isfile(meta):
-        with open(meta) as f:
-            if json.load(f).get('complete'):
-                return out, 0.
+        f'{teacher_key}|{teacher_digest}|{method}|fp32|seed={seed}'.encode()
+    ).hexdigest()
+    return osp.join(args.work_dir, f'teacher_cache_{key[:12]}')
+
+
+def cache_method(args) -> str:
+    return 'sdd' if 'sdd' in args.methods else args.methods[0]
+
+
+def teacher_cache_complete(out: str) -> bool:
+    try:
+        with open(osp.join(out, 'meta.json')) as f:
+            return bool(json.load(f).get('complete'))
+    except (OSError, ValueError):
+        return False
+
+
+def make_teacher_cache(args, teacher_ckpt: str, out: str, seed: int) -> float:
+    """Run ``tools/cache_teacher_logits.py`` once (fp32, the run's epochs,
+    the students' seed) into ``out`` (see ``teacher_cache_dir``); returns
+    the seconds it took (0 when it was there already)."""
+    config = osp.join(TASK.config_dir, TASK.methods[cache_method(args)][0])
+    if teacher_cache_complete(out):
+        return 0.
     cmd = [
         sys.executable,
         osp.join(ROOT, 'tools', 'cache_teacher_logits.py'), config,
         '--epochs',
         str(config_epochs(config, args)), '--dtype', 'fp32', '--out', out,
         '--no-progress', '--cfg-options', f'model.teacher_ckpt={teacher_ckpt}'
-    ] + common_options(args)
+    ] + common_options(args) + [f'randomness.seed={seed}']
     tic = time.time()
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         raise RunFailed('making the teacher cache failed.\nCommand: '
                         f'{" ".join(cmd)}\n{proc.stdout[-2000:]}'
                         f'{proc.stderr[-3000:]}')
-    return out, time.time() - tic
+    return time.time() - tic
 
 
 def record_timings(work_dir: str, mode: str, key: str, rows) -> dict:
     """Add this invocation's per-run seconds to ``timings.json`` (by mode,
-    teacher key) and return the file's content."""
+    teacher key and seed: ``key``) and return the file's content."""
     path = osp.join(work_dir, 'timings.json')
     timings = {}
     if osp.isfile(path):
@@ -433,217 +625,419 @@ def record_timings(work_dir: str, mode: str, key: str, rows) -> dict:
     return timings
 
 
-def time_saved(timings: dict, key: str, names, cache_seconds: float) -> str:
+def time_saved(timings: dict, keys, names, cache_seconds: float) -> str:
     """The line on the time a teacher cache saved, from the two modes'
-    recorded run times."""
-    cached = timings.get('cached', {}).get(key, {})
-    online = timings.get('online', {}).get(key, {})
-    cached_total = sum(cached[n] for n in names)
-    if not all(n in online for n in names):
+    recorded run times of the runs ``names`` under ``keys`` (one key, or
+    one per seed)."""
+    keys = [keys] if isinstance(keys, str) else list(keys)
+    cached = [timings.get('cached', {}).get(k, {}) for k in keys]
+    online = [timings.get('online', {}).get(k, {}) for k in keys]
+    cached_total = sum(c[n] for c in cached for n in names)
+    if not all(n in o for o in online for n in names):
         return (f'Distilled students from the teacher cache: '
                 f'{cached_total:.0f} s, plus {cache_seconds:.0f} s to make '
                 'the cache. Run the same command without --teacher-cache to '
                 'measure the time saved.')
-    online_total = sum(online[n] for n in names)
+    online_total = sum(o[n] for o in online for n in names)
     saved = online_total - cached_total - cache_seconds
     return (f'Time saved by the teacher cache: {saved:.0f} s '
-            f'({100 * saved / online_total:.0f}%): {len(names)} distilled '
+            f'({100 * saved / online_total:.0f}%): '
+            f'{len(names) * len(keys)} distilled '
             f'students took {online_total:.0f} s with the teacher in the '
             f'loop, {cached_total:.0f} s from the cache plus '
             f'{cache_seconds:.0f} s to make it.')
 
 
+# ------------------------------------------------------------ statistics
+def mean_se(values) -> Tuple[float, Optional[float]]:
+    """Mean and standard error of ``values`` (the sample standard
+    deviation, ddof 1, over sqrt(n)); the SE is None for one value."""
+    values = [float(v) for v in values]
+    mean = statistics.fmean(values)
+    if len(values) < 2:
+        return mean, None
+    return mean, statistics.stdev(values) / math.sqrt(len(values))
+
+
+def seed_results(task: str, metric: str, seeds, teacher: float,
+                 values) -> dict:
+    """The content of ``results.json``.
+
+    Args:
+        task (str): ``'cls'``, ``'det'`` or ``'reid'``.
+        metric (str): The metric's name (``'top-1'``, ``'bbox AP'``, ...).
+        seeds (list[int]): The student runs' seeds.
+        teacher (float): The teacher's metric (%), trained with seed 0.
+        values (dict[str, dict[int, float]]): Metric (%) by seed of
+            ``'student'`` (the student alone) and of each method.
+
+    Returns:
+        dict: ``runs[name]`` has ``per_seed`` (seeds as strings), ``mean``
+        and ``se``; a method also has ``gain``, the mean and SE of its
+        per-seed differences with the student alone (paired by seed: the
+        seed's data order and initialisation are shared, so their
+        variation cancels). The teacher has ``per_seed`` only.
+    """
+    seeds = list(seeds)
+    student = values['student']
+    runs = {'teacher': {'per_seed': {str(TEACHER_SEED): float(teacher)}}}
+    for name, by_seed in values.items():
+        mean, se = mean_se(by_seed[s] for s in seeds)
+        run = dict(
+            per_seed={str(s): float(by_seed[s])
+                      for s in seeds},
+            mean=mean,
+            se=se)
+        if name != 'student':
+            gain, gain_se = mean_se(by_seed[s] - student[s] for s in seeds)
+            run['gain'] = dict(mean=gain, se=gain_se)
+        runs[name] = run
+    return dict(task=task, metric=metric, seeds=seeds, runs=runs)
+
+
+def write_json(results: dict, path: str) -> None:
+    from mmlogitkd.utils.checkpoint import atomic_write_bytes
+    atomic_write_bytes((json.dumps(results, indent=1) + '\n').encode(), path)
+
+
 # ----------------------------------------------------------------- report
-def markdown_table(rows, student_top1) -> str:
-    extra = ' AP50 (%) |' if TASK.extra_metric else ''
+def _pm(mean: float, se: Optional[float], sign: str = '') -> str:
+    return f'{mean:{sign}.2f} ± {se:.2f}'
+
+
+def _value(value: Optional[float]) -> str:
+    # a teacher cached before its extra metric was recorded has none
+    return '' if value is None else f'{value:.2f}'
+
+
+def _seconds(rows) -> str:
+    total = sum(r['seconds'] for r in rows)
+    cached = sum(bool(r.get('cached')) for r in rows)
+    if cached == len(rows):
+        return f'cached ({total:.1f})'
+    if cached:
+        return f'{total:.1f} ({cached} cached)'
+    return f'{total:.1f}'
+
+
+def markdown_table(results: dict, rows) -> str:
+    """The table of the runs (``rows``: one per run and seed, the teacher
+    first, in order): with one seed, each run's metric and its difference
+    with the student alone; with several, mean ± SE and the paired gain ±
+    SE (``results``, see ``seed_results``), and every seed's value."""
+    seeds = results['seeds']
+    runs = results['runs']
+    names = list(OrderedDict.fromkeys(r['name'] for r in rows))
+    by_name = {n: [r for r in rows if r['name'] == n] for n in names}
+    extra = TASK.extra_metric is not None
+    if len(seeds) == 1:
+        student = runs.get('student', {}).get('mean')
+        lines = [
+            f'| run | method | {TASK.metric_label} |'
+            f'{f" {TASK.extra_label} |" if extra else ""} vs student alone '
+            '| time (s) |',
+            '|---|---|---:|' + ('---:|' if extra else '') + '---:|---:|',
+        ]
+        for name in names:
+            row = by_name[name][0]
+            if name == 'teacher' or student is None:
+                delta = ''
+            else:
+                delta = f'{row["value"] - student:+.2f}'
+            ap50 = f' {_value(row["extra"])} |' if extra else ''
+            lines.append(f'| {name} | {row["label"]} | '
+                         f'{row["value"]:.2f} |{ap50} {delta} | '
+                         f'{_seconds([row])} |')
+        return '\n'.join(lines)
+
     lines = [
-        f'| run | method | {TASK.metric_label} |{extra} vs student alone '
-        '| time (s) |',
-        '|---|---|---:|' + ('---:|' if extra else '') + '---:|---:|',
+        f'| run | method | {TASK.metric_label}, mean ± SE |' +
+        (f' {TASK.extra_label}, mean ± SE |' if extra else '') +
+        ' vs student alone, paired mean ± SE | per seed '
+        f'({" / ".join(map(str, seeds))}) | time (s) |',
+        '|---|---|---:|' + ('---:|' if extra else '') + '---:|---|---:|',
     ]
-    for row in rows:
-        if row['name'] == 'teacher' or student_top1 is None:
-            delta = ''
-        else:
-            delta = f'{row["top1"] - student_top1:+.2f}'
-        secs = f'{row["seconds"]:.1f}'
-        if row.get('cached'):
-            secs = f'cached ({row["seconds"]:.1f})'
-        ap50 = f' {row["ap50"]:.2f} |' if extra else ''
-        lines.append(f'| {row["name"]} | {row["label"]} | '
-                     f'{row["top1"]:.2f} |{ap50} {delta} | {secs} |')
+    for name in names:
+        group = by_name[name]
+        label = group[0]['label']
+        if name == 'teacher':
+            row = group[0]
+            ap50 = f' {_value(row["extra"])} |' if extra else ''
+            lines.append(f'| {name} | {label} | {row["value"]:.2f} |{ap50} '
+                         f'| {row["value"]:.2f} (seed {row["seed"]} only) '
+                         f'| {_seconds(group)} |')
+            continue
+        run = runs[name]
+        ap50 = (f' {_pm(*mean_se(r["extra"] for r in group))} |'
+                if extra else '')
+        gain = _pm(run['gain']['mean'], run['gain']['se'],
+                   '+') if 'gain' in run else ''
+        per_seed = ' / '.join(f'{run["per_seed"][str(s)]:.2f}' for s in seeds)
+        lines.append(f'| {name} | {label} | {_pm(run["mean"], run["se"])} |'
+                     f'{ap50} {gain} | {per_seed} | {_seconds(group)} |')
     return '\n'.join(lines)
 
 
-def plot(rows, student_top1, path: str) -> None:
+def plot(results: dict, rows, path: str) -> None:
+    """Bars of the runs' metric; with several seeds the means with SE error
+    bars, labelled mean ± SE and, for the methods, the paired gain ± SE."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
 
-    names = [r['short'] for r in rows]
-    values = [r['top1'] for r in rows]
+    seeds = results['seeds']
+    several = len(seeds) > 1
+    names = list(OrderedDict.fromkeys(r['name'] for r in rows))
+    shorts = {r['name']: r['short'] for r in rows}
+    means, errors, labels = [], [], []
+    for name in names:
+        run = results['runs'][name]
+        if name == 'teacher':
+            value, se = run['per_seed'][str(TEACHER_SEED)], None
+        else:
+            value, se = run['mean'], run['se']
+        means.append(value)
+        errors.append(se or 0.)
+        label = f'{value:.1f}' if se is None else f'{value:.1f}±{se:.1f}'
+        if several and 'gain' in run:
+            label += f'\n{run["gain"]["mean"]:+.1f}±{run["gain"]["se"]:.1f}'
+        labels.append(label)
+    student = results['runs'].get('student', {}).get('mean')
     colors = [
-        '#7f7f7f' if r['name'] == 'teacher' else
-        '#d62728' if r['name'] == 'student' else '#1f77b4' for r in rows
+        '#7f7f7f' if n == 'teacher' else
+        '#d62728' if n == 'student' else '#1f77b4' for n in names
     ]
-    fig, ax = plt.subplots(figsize=(1.1 * len(rows) + 2.5, 4.2))
-    bars = ax.bar(names, values, color=colors)
-    for bar, value in zip(bars, values):
+    fig, ax = plt.subplots(figsize=(1.1 * len(names) + 2.5, 4.2))
+    bars = ax.bar([shorts[n] for n in names], means, color=colors)
+    with_se = [i for i, n in enumerate(names) if n != 'teacher']
+    if several:
+        ax.errorbar(
+            with_se, [means[i] for i in with_se],
+            yerr=[errors[i] for i in with_se],
+            fmt='none',
+            ecolor='black',
+            elinewidth=1,
+            capsize=4)
+    for bar, value, err, label in zip(bars, means, errors, labels):
         ax.text(
             bar.get_x() + bar.get_width() / 2,
-            value + 0.3,
-            f'{value:.1f}',
+            value + err + 0.3,
+            label,
             ha='center',
             va='bottom',
-            fontsize=9)
-    if student_top1 is not None:
-        ax.axhline(
-            student_top1, color='#d62728', linestyle='--', linewidth=1)
+            fontsize=8 if several else 9)
+    if student is not None:
+        ax.axhline(student, color='#d62728', linestyle='--', linewidth=1)
         ax.text(
-            len(rows) - 0.5,
-            student_top1,
+            len(names) - 0.5,
+            student,
             ' student\n alone',
             color='#d62728',
             va='center',
             ha='left',
             fontsize=8)
-    ax.set_xlim(-0.6, len(rows) + 0.3)
-    ax.set_ylim(max(0., min(values) - 8.), max(values) + 4.)
+    ax.set_xlim(-0.6, len(names) + 0.3)
+    tops = [m + e for m, e in zip(means, errors)]
+    ax.set_ylim(max(0., min(means) - 8.), max(tops) + (8. if several else 4.))
     ax.set_ylabel(TASK.metric_label)
-    ax.set_title("Logit distillation on scikit-learn's digits: "
-                 + ('Faster R-CNN FPN, 1,000 training canvases'
-                    if TASK.name == 'det' else
-                    '200 training images, 898 test images'))
+    title = f"Logit distillation on scikit-learn's digits: {TASK.title}"
+    if several:
+        title += (f'\nmean ± SE over seeds {", ".join(map(str, seeds))}; '
+                  'below: gain over the student alone, paired by seed')
+    ax.set_title(title, fontsize=10 if several else None)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
 
 
-def write_results(path, table, argv, total_seconds):
+def write_results(path, table, argv, total_seconds, seeds=(TEACHER_SEED, )):
     command = ' '.join(['python tools/quickstart.py'] + list(argv))
-    if TASK.name == 'det':
-        data = ("Data: scikit-learn's handwritten digits pasted, 2-6 per "
-                'image at 16-48 px, on 128x128 canvases (COCO format): 1,000 '
-                'training and 200 val images from disjoint halves of the '
-                'digits. Teacher and student: Faster R-CNN FPN of '
-                '`configs/quickstart_det/models/`. Every run goes through '
-                '`tools/train.py` with `configs/quickstart_det/<run>.py`.')
-    else:
-        data = ("Data: scikit-learn's handwritten digits (8x8 resized to "
-                '16x16), 20 training images per class, 898 test images. '
-                'Teacher: ResNet8x4 (1.2 M parameters); student: ResNet8 at '
-                '3/16 width (3 k parameters). Every run goes through '
-                '`tools/train.py` with `configs/quickstart/<run>.py`.')
-    text = [
-        '# mmlogitkd quick start: results', '', data, '', table, '',
-        f'Total time: {total_seconds:.0f} s. Command: `{command}`.', ''
+    text = ['# mmlogitkd quick start: results', '', TASK.data_note, '']
+    if len(seeds) > 1:
+        text += [
+            f'Student runs over seeds {", ".join(map(str, seeds))} (the '
+            f'teacher once, seed {TEACHER_SEED}): mean ± SE (the sample '
+            'standard deviation over sqrt(n)); vs student alone: the mean '
+            '± SE of the per-seed differences with the student alone of the '
+            'same seed. Every number: `results.json`.', ''
+        ]
+    text += [
+        table, '', f'Total time: {total_seconds:.0f} s. Command: '
+        f'`{command}`.', ''
     ]
-    with open(path, 'w') as f:
+    with open(path, 'w', encoding='utf-8') as f:
         f.write('\n'.join(text))
 
 
 # ------------------------------------------------------------------- main
+def _elapsed(start: float) -> str:
+    return f'elapsed {time.time() - start:.0f} s'
+
+
+def run_teacher(args, key: str, total: int, start: float) -> dict:
+    """Train the teacher (its config's seed, 0) or take the cached one;
+    its row of the table."""
+    name, config_file, label, short = TASK.teacher
+    config = osp.join(TASK.config_dir, config_file)
+    teacher_dir = osp.join(args.work_dir, 'teacher')
+    row = dict(name=name, label=label, short=short, seed=TEACHER_SEED)
+    meta = None if args.retrain_teacher else cached_teacher(teacher_dir, key)
+    if meta is not None:
+        print(
+            f'[1/{total}] teacher: cached '
+            f'{osp.join(teacher_dir, "teacher.pth")} '
+            f'({TASK.metric_label} {meta["top1"]:.2f})',
+            flush=True)
+        return dict(
+            row,
+            value=float(meta['top1']),
+            extra=meta.get('ap50'),
+            seconds=float(meta.get('seconds', 0.)),
+            cached=True)
+    print(
+        f'[1/{total}] teacher: training {label} '
+        f'(configs/{osp.basename(TASK.config_dir)}/{config_file}) ...',
+        flush=True)
+    tic = time.time()
+    value, extra = train(name, config, teacher_dir, common_options(args),
+                         args, config_epochs(config, args))
+    seconds = time.time() - tic
+    save_teacher(teacher_dir, key, value, seconds, extra)
+    print(
+        f'[1/{total}] teacher: {TASK.metric_label} {value:.2f} in '
+        f'{seconds:.1f} s ({_elapsed(start)})',
+        flush=True)
+    return dict(row, value=value, extra=extra, seconds=seconds)
+
+
+def run_student(args, spec, seed: int, step: str, start: float,
+                teacher_key: str, teacher_digest: str) -> dict:
+    """Train the student alone or distilled (``spec``) with ``seed`` in
+    ``<work-dir>/seed_<seed>/<name>``, or reuse the finished run there;
+    its row of the table (``cache_seconds``: the time spent making the
+    teacher cache for it)."""
+    name, config_file, label, short = spec
+    config = osp.join(TASK.config_dir, config_file)
+    several = len(args.seeds) > 1
+    tag = f'{name} (seed {seed})' if several else name
+    work_dir = osp.join(args.work_dir, f'seed_{seed}', name)
+    teacher_ckpt = osp.join(args.work_dir, 'teacher', 'teacher.pth')
+    options = common_options(args) + [f'randomness.seed={seed}']
+    distilled = name != 'student'
+    cache_dir = None
+    if distilled:
+        options.append(f'model.teacher_ckpt={teacher_ckpt}')
+        if args.teacher_cache:
+            cache_dir = teacher_cache_dir(args, teacher_key, teacher_digest,
+                                          seed)
+            options.append(f'model.teacher_cache={cache_dir}')
+            work_dir += '-cached'
+    key = run_key(config, options, teacher_digest if distilled else None)
+    row = dict(name=name, label=label, short=short, seed=seed)
+    record = None if args.retrain_students else finished_run(work_dir, key)
+    if record is not None:
+        print(
+            f'[{step}] {tag}: finished run reused '
+            f'({osp.relpath(work_dir, args.work_dir)}, '
+            f'{TASK.metric_label} {record["value"]:.2f})',
+            flush=True)
+        return dict(
+            row,
+            value=record['value'],
+            extra=record.get('extra'),
+            seconds=record['seconds'],
+            cached=True)
+    cache_seconds = 0.
+    if cache_dir is not None and not teacher_cache_complete(cache_dir):
+        print(
+            f'[{step}] caching the teacher logits for seed {seed} '
+            '(tools/cache_teacher_logits.py) ...',
+            flush=True)
+        cache_seconds = make_teacher_cache(args, teacher_ckpt, cache_dir,
+                                           seed)
+        print(f'    teacher cache {cache_dir} ({cache_seconds:.1f} s)',
+              flush=True)
+    print(
+        f'[{step}] {tag}: training {label} '
+        f'(configs/{osp.basename(TASK.config_dir)}/{config_file}) ...',
+        flush=True)
+    tic = time.time()
+    value, extra = train(f'{name}@{seed}' if several else name, config,
+                         work_dir, options, args,
+                         config_epochs(config, args))
+    seconds = time.time() - tic
+    save_run(work_dir, key, value, extra, seconds)
+    print(
+        f'[{step}] {tag}: {TASK.metric_label} {value:.2f} in '
+        f'{seconds:.1f} s ({_elapsed(start)})',
+        flush=True)
+    return dict(
+        row,
+        value=value,
+        extra=extra,
+        seconds=seconds,
+        cache_seconds=cache_seconds)
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     start = time.time()
     os.makedirs(args.work_dir, exist_ok=True)
-    runs = [TASK.teacher, TASK.student] + [
-        (m, ) + TASK.methods[m] for m in args.methods
-    ]
-    total = len(runs)
-    print(f'mmlogitkd quick start: {total} runs into {args.work_dir}',
-          flush=True)
+    students = [TASK.student] + [(m, ) + TASK.methods[m]
+                                 for m in args.methods]
+    total = 1 + len(args.seeds) * len(students)
+    seeds_text = ', '.join(map(str, args.seeds))
+    print(
+        f'mmlogitkd quick start: {total} runs into {args.work_dir}' +
+        (f' (students with seeds {seeds_text})'
+         if len(args.seeds) > 1 else ''),
+        flush=True)
+    if TASK.prepare is not None:
+        TASK.prepare(args.work_dir)
     rows = []
-    teacher_dir = osp.join(args.work_dir, 'teacher')
-    teacher_ckpt = osp.join(teacher_dir, 'teacher.pth')
-    cache_dir, cache_seconds = None, 0.
-    if TASK.name == 'det':
-        from mmlogitkd.datasets.digits_coco import make_digits_coco
-        print('making the COCO-format digits (once) ...', flush=True)
-        make_digits_coco(osp.join(args.work_dir, 'data'))
+    teacher_key = teacher_cache_key(args)
     try:
-        for i, (name, config_file, label, short) in enumerate(runs, 1):
-            config = osp.join(TASK.config_dir, config_file)
-            work_dir = osp.join(args.work_dir, name)
-            tic = time.time()
-            if name == 'teacher':
-                key = teacher_cache_key(args)
-                meta = None if args.retrain_teacher else cached_teacher(
-                    teacher_dir, key)
-                if meta is not None:
-                    rows.append(
-                        dict(
-                            name=name,
-                            label=label,
-                            short=short,
-                            top1=float(meta['top1']),
-                            ap50=meta.get('ap50'),
-                            seconds=float(meta.get('seconds', 0.)),
-                            cached=True))
-                    print(
-                        f'[{i}/{total}] teacher: cached {teacher_ckpt} '
-                        f'({TASK.metric_label} {meta["top1"]:.2f})',
-                        flush=True)
-                    continue
-            print(
-                f'[{i}/{total}] {name}: training {label} '
-                f'(configs/{osp.basename(TASK.config_dir)}/{config_file}) ...',
-                flush=True)
-            options = common_options(args)
-            if name not in ('teacher', 'student'):
-                options.append(f'model.teacher_ckpt={teacher_ckpt}')
-                if args.teacher_cache:
-                    if cache_dir is None:
-                        print(f'[{i}/{total}] caching the teacher logits '
-                              '(tools/cache_teacher_logits.py) ...',
-                              flush=True)
-                        cache_dir, cache_seconds = make_teacher_cache(
-                            args, teacher_ckpt, teacher_cache_key(args))
-                        print(f'    teacher cache {cache_dir} '
-                              f'({cache_seconds:.1f} s)', flush=True)
-                        tic = time.time()
-                    options.append(f'model.teacher_cache={cache_dir}')
-                    work_dir += '-cached'
-            top1, ap50 = train(name, config, work_dir, options, args,
-                               config_epochs(config, args))
-            seconds = time.time() - tic
-            if name == 'teacher':
-                save_teacher(teacher_dir, key, top1, seconds, ap50)
-            rows.append(
-                dict(
-                    name=name,
-                    label=label,
-                    short=short,
-                    top1=top1,
-                    ap50=ap50,
-                    seconds=seconds))
-            print(
-                f'[{i}/{total}] {name}: {TASK.metric_label} {top1:.2f} in '
-                f'{seconds:.1f} s (elapsed {time.time() - start:.0f} s)',
-                flush=True)
+        rows.append(run_teacher(args, teacher_key, total, start))
+        teacher_digest = file_digest(
+            osp.join(args.work_dir, 'teacher', 'teacher.pth'))
+        step = 1
+        for seed in args.seeds:
+            for spec in students:
+                step += 1
+                rows.append(
+                    run_student(args, spec, seed, f'{step}/{total}', start,
+                                teacher_key, teacher_digest))
     except RunFailed as e:
         print(f'\nERROR: {e}', file=sys.stderr, flush=True)
         return 1
 
-    student_top1 = next(
-        (r['top1'] for r in rows if r['name'] == 'student'), None)
-    table = markdown_table(rows, student_top1)
-    saved = None
-    if TASK.name == 'cls':
-        key = teacher_cache_key(args)
-        timings = record_timings(args.work_dir, 'cached' if
-                                 args.teacher_cache else 'online', key, rows)
+    values = OrderedDict()
+    for row in rows[1:]:
+        values.setdefault(row['name'], {})[row['seed']] = row['value']
+    results = seed_results(TASK.name, TASK.metric_name, args.seeds,
+                           rows[0]['value'], values)
+    table = markdown_table(results, rows)
+    if not TASK.no_teacher_cache:
+        mode = 'cached' if args.teacher_cache else 'online'
+        keys = [f'{teacher_key}|seed={seed}' for seed in args.seeds]
+        for seed, seed_key in zip(args.seeds, keys):
+            timings = record_timings(args.work_dir, mode, seed_key,
+                                     [r for r in rows if r['seed'] == seed])
         if args.teacher_cache:
-            saved = time_saved(timings, key, args.methods, cache_seconds)
-            table += '\n\n' + saved
+            cache_seconds = sum(r.get('cache_seconds', 0.) for r in rows)
+            table += '\n\n' + time_saved(timings, keys, args.methods,
+                                          cache_seconds)
     total_seconds = time.time() - start
-    results = osp.join(args.work_dir, 'results.md')
+    results_md = osp.join(args.work_dir, 'results.md')
+    results_json = osp.join(args.work_dir, 'results.json')
     png = osp.join(args.work_dir, 'quickstart.png')
-    write_results(results, table, sys.argv[1:] if argv is None else argv,
-                  total_seconds)
-    plot(rows, student_top1, png)
+    write_json(results, results_json)
+    write_results(results_md, table, sys.argv[1:] if argv is None else argv,
+                  total_seconds, args.seeds)
+    plot(results, rows, png)
     print('\n' + table + '\n')
-    print(f'Total time {total_seconds:.0f} s. Table: {results}; plot: {png}')
+    print(f'Total time {total_seconds:.0f} s. Table: {results_md}; '
+          f'numbers: {results_json}; plot: {png}')
     return 0
 
 

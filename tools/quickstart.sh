@@ -5,6 +5,8 @@
 # (work_dirs/quickstart/ under the current directory by default).
 #
 #   bash tools/quickstart.sh [--methods kd,dkd] [--epochs N] [--work-dir DIR]
+#   bash tools/quickstart.sh --seeds 0,1,2,3,4 # mean +- SE and paired gains
+#   bash tools/quickstart.sh --task det        # detection
 #   bash tools/quickstart.sh --teacher-cache   # students from cached logits
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -1,6 +1,7 @@
 # Copyright (c) mmlogitkd contributors. All rights reserved.
 """tools/quickstart.py: a 1-epoch smoke run of teacher, student and KD
-through tools/train.py, then its table, results.md and plot."""
+with two seeds through tools/train.py, then its table, results.md,
+results.json and plot."""
 import importlib.util
 import json
 import os
@@ -37,7 +38,7 @@ def smoke_run(tmp_path_factory):
     proc = subprocess.run(
         [
             sys.executable, SCRIPT, '--epochs', '1', '--methods', 'kd',
-            '--work-dir',
+            '--seeds', '0,1', '--work-dir',
             str(work_dir)
         ],
         cwd=str(work_dir),
@@ -50,25 +51,50 @@ def smoke_run(tmp_path_factory):
 def _table_rows(text):
     return {
         m.group(1): float(m.group(2))
-        for m in re.finditer(r'^\| (\w+) \| [^|]+ \| ([\d.]+) \|', text, re.M)
+        # the value, or the mean of 'mean ± SE'
+        for m in re.finditer(r'^\| (\w+) \| [^|]+ \| ([\d.]+)(?: ± [\d.]+)? \|',
+                             text, re.M)
     }
 
 
+@pytest.mark.e2e
 def test_smoke_run(smoke_run):
     proc, work_dir = smoke_run
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     out = proc.stdout
-    # progress: a line per run, with the runner's epoch lines
-    for i, name in enumerate(('teacher', 'student', 'kd'), 1):
-        assert f'[{i}/3] {name}: test top-1' in out
+    # progress: a line per run (the students once per seed), with the
+    # runner's epoch lines
+    runs = ('teacher', 'student (seed 0)', 'kd (seed 0)', 'student (seed 1)',
+            'kd (seed 1)')
+    for i, name in enumerate(runs, 1):
+        assert f'[{i}/5] {name}: test top-1' in out
     assert 'Epoch(train)' in out and 'Epoch(val)' in out
+    for seed in (0, 1):
+        for name in ('student', 'kd'):
+            assert (work_dir / f'seed_{seed}' / name / 'quickstart_run.json'
+                    ).is_file()
 
+    # the table: the teacher's top-1, the students' means over the seeds
     rows = _table_rows(out)
     assert set(rows) == {'teacher', 'student', 'kd'}
     assert all(0. <= acc <= 100. for acc in rows.values())
-
-    results = (work_dir / 'results.md').read_text()
+    assert '±' in out
+    results = (work_dir / 'results.md').read_text(encoding='utf-8')
     assert _table_rows(results) == rows
+
+    numbers = json.loads((work_dir / 'results.json').read_text())
+    assert numbers['task'] == 'cls' and numbers['metric'] == 'top-1'
+    assert numbers['seeds'] == [0, 1]
+    runs = numbers['runs']
+    assert rows['teacher'] == pytest.approx(
+        runs['teacher']['per_seed']['0'], abs=0.005)
+    for name in ('student', 'kd'):
+        assert set(runs[name]['per_seed']) == {'0', '1'}
+        assert rows[name] == pytest.approx(runs[name]['mean'], abs=0.005)
+        assert runs[name]['se'] is not None
+    gains = [runs['kd']['per_seed'][s] - runs['student']['per_seed'][s]
+             for s in ('0', '1')]
+    assert runs['kd']['gain']['mean'] == pytest.approx(sum(gains) / 2)
     png = work_dir / 'quickstart.png'
     assert png.is_file()
     assert png.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
@@ -83,6 +109,7 @@ def test_smoke_run(smoke_run):
     assert any(k.startswith('backbone.') for k in ckpt['state_dict'])
 
 
+@pytest.mark.e2e
 def test_teacher_cache(smoke_run, tool):
     proc, work_dir = smoke_run
     assert proc.returncode == 0
@@ -90,10 +117,12 @@ def test_teacher_cache(smoke_run, tool):
     args = tool.parse_args(['--epochs', '1', '--work-dir', str(work_dir)])
     assert tool.cached_teacher(teacher_dir,
                                tool.teacher_cache_key(args)) is not None
-    # another schedule or seed is another teacher
-    for other in (['--epochs', '2'], ['--epochs', '1', '--seed', '3']):
-        key = tool.teacher_cache_key(tool.parse_args(other))
-        assert tool.cached_teacher(teacher_dir, key) is None
+    # another schedule is another teacher; other seeds are students' only
+    key = tool.teacher_cache_key(tool.parse_args(['--epochs', '2']))
+    assert tool.cached_teacher(teacher_dir, key) is None
+    key = tool.teacher_cache_key(
+        tool.parse_args(['--epochs', '1', '--seeds', '3']))
+    assert tool.cached_teacher(teacher_dir, key) is not None
     # the student's config does not key the teacher
     assert tool.teacher_cache_key(args) == tool.teacher_cache_key(
         tool.parse_args(['--epochs', '1', '--methods', 'dkd']))
@@ -114,6 +143,7 @@ def test_read_top1_takes_the_new_run(tmp_path, tool):
     assert tool.read_top1(str(tmp_path), before) == 87.5
 
 
+@pytest.mark.e2e
 def test_failing_run_is_reported(tmp_path, tool, capsys):
     args = types.SimpleNamespace(verbose=False)
     with pytest.raises(tool.RunFailed) as info:
@@ -132,7 +162,8 @@ def test_unknown_method_is_refused(tool):
 
 
 def test_quickstart_sh_runs_the_tool():
-    sh = open(osp.join(ROOT, 'tools', 'quickstart.sh')).read()
+    with open(osp.join(ROOT, 'tools', 'quickstart.sh')) as f:
+        sh = f.read()
     assert 'tools/install.sh' in sh and 'tools/quickstart.py' in sh
     assert os.access(osp.join(ROOT, 'tools', 'quickstart.sh'), os.X_OK)
 
