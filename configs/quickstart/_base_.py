@@ -9,8 +9,9 @@
 # distillation runs name both with `cfg_path` (_distill_.py). All runs get
 # the same short budget (40 epochs, 280 iterations).
 #
-# Test top-1 (%) of tools/quickstart.py with --seeds 0,1,2 (0 is the
-# default; the student alone varies most from seed to seed):
+# Test top-1 (%) of tools/quickstart.py with its earlier --seed 0 / 1 / 2
+# (which reseeded the teacher too; 0 is the default; the student alone
+# varies most from seed to seed):
 #   teacher alone 97.10 / 96.66 / 97.44, student alone 68.26 / 83.85 / 85.19,
 #   KD 88.75 / 90.87 / 91.31, DKD 91.09 / 86.19 / 86.64,
 #   LDRLD 92.32 / 91.54 / 91.54, SDD 92.76 / 91.87 / 92.09,
