@@ -20,9 +20,12 @@ the augmentation of epoch ``e mod E``.
 Writes ``DIR/logits.npy`` ``[E, N, C]`` (and ``DIR/cells.npy``
 ``[E, N, C, K]`` when the config has a ``ScaleDecoupledLoss``: the cell
 logits at its ``sdd_scales``), memory-mapped numpy arrays, and
-``DIR/meta.json`` (teacher sha256, dataset length, classes, pipeline, seed,
-teacher preprocessing, dtype, epochs, ...). ``DIR`` defaults to the
-config's ``model.teacher_cache``, else ``work_dirs/teacher_cache/<config>``.
+``DIR/meta.json`` (teacher sha256, dataset length, data fingerprint (the
+ordered file names or in-memory images' hashes, and labels), classes,
+pipeline, seed, teacher preprocessing, dtype, epochs, ...) with
+``DIR/samples.npy`` (the fingerprint's per-sample digests). ``DIR``
+defaults to the config's ``model.teacher_cache``, else
+``work_dirs/teacher_cache/<config>``.
 
 Resumable: the batches written are recorded in ``DIR/progress/`` after the
 arrays are flushed (atomic renames); running the same command again
@@ -54,9 +57,10 @@ from mmlogitkd.apis.cfg_options import CfgOptionsAction  # noqa: E402
 
 FP16_MAX = 65504.0
 #: meta fields a resumed run must share with the cache it continues
-IDENTITY = ('epochs', 'dataset_length', 'num_classes', 'cells', 'sdd_scales',
-            'dtype', 'teacher_sha256', 'teacher_data_preprocessor',
-            'pipeline', 'seed', 'batch_size', 'logits_shape', 'cells_shape')
+IDENTITY = ('epochs', 'dataset_length', 'data_fingerprint', 'num_classes',
+            'cells', 'sdd_scales', 'dtype', 'teacher_sha256',
+            'teacher_data_preprocessor', 'pipeline', 'seed', 'batch_size',
+            'logits_shape', 'cells_shape')
 DTYPES = dict(fp16=np.float16, fp32=np.float32)
 
 
@@ -236,6 +240,7 @@ def run(args) -> int:
     from mmengine.dataset import DefaultSampler  # noqa: F401 (registered)
     from torch.utils.data import DataLoader
 
+    from mmlogitkd.distillers.data_fingerprint import data_fingerprint
     from mmlogitkd.distillers.teacher_cache import (
         CACHE_FORMAT,
         CACHE_VERSION,
@@ -247,6 +252,7 @@ def run(args) -> int:
         load_progress,
         normalized,
         save_progress,
+        save_sample_digests,
         train_pipeline_cfg,
         write_json_atomic,
     )
@@ -267,6 +273,9 @@ def run(args) -> int:
         dataset.full_init()
     sampler = DATA_SAMPLERS.build(
         loader_cfg.sampler, default_args=dict(dataset=dataset, seed=seed))
+    # which samples, in which order, with which labels: checked before
+    # training from the cache
+    fingerprint, sample_digests = data_fingerprint(dataset)
     distiller, teacher_dp = build_teacher_side(cfg, args)
     distiller.to(device).eval()
     teacher = distiller.teacher
@@ -284,6 +293,7 @@ def run(args) -> int:
         complete=False,
         epochs=epochs,
         dataset_length=n,
+        data_fingerprint=fingerprint,
         num_classes=classes,
         cells=cells,
         sdd_scales=scales,
@@ -306,7 +316,13 @@ def run(args) -> int:
     with locked(out):
         meta_path = osp.join(out, META_FILE)
         if osp.isfile(meta_path):
-            old = TeacherLogitCache(out, require_complete=False).meta
+            try:
+                old = TeacherLogitCache(out, require_complete=False).meta
+            except ValueError as err:  # another format version, ...
+                raise CacheToolError(
+                    f'{out} holds a teacher cache this tool cannot continue '
+                    f'({err}). Choose another --out, or delete {out} to '
+                    'start over.') from None
             for field in IDENTITY:
                 if normalized(old.get(field)) != meta[field]:
                     raise CacheToolError(
@@ -333,6 +349,7 @@ def run(args) -> int:
                                    else [])):
                 os.remove(path)
         if not osp.isfile(meta_path):
+            save_sample_digests(out, sample_digests)
             write_json_atomic(meta_path, meta)
     logits_mm = np.load(logits_path, mmap_mode='r+')
     cells_mm = np.load(cells_path, mmap_mode='r+') if cells else None

@@ -11,9 +11,12 @@ epochs of the training set with the seeded augmentation of
 - ``cells.npy``: ``[E, N, C, K]`` scale-decoupled cell logits, when the
   config has a :class:`~mmlogitkd.losses.ScaleDecoupledLoss`;
 - ``meta.json``: what the logits depend on (teacher weights' sha256,
-  dataset length, classes, the training pipeline, seed, the teacher's
-  preprocessing, SDD scales), the dtype, epochs, and whether every row is
-  written (``complete``);
+  dataset length and ``data_fingerprint``, classes, the training pipeline,
+  seed, the teacher's preprocessing, SDD scales), the dtype, epochs, and
+  whether every row is written (``complete``);
+- ``samples.npy``: ``[N, 2]`` uint64 per-sample digests of the data
+  fingerprint (:mod:`~mmlogitkd.distillers.data_fingerprint`), to name the
+  first sample of a run that differs;
 - ``progress/``: the tool's per-rank bookkeeping of written batches.
 
 A distiller with ``teacher_cache=DIR`` builds no teacher
@@ -35,6 +38,7 @@ import torch
 import torch.nn as nn
 
 from mmlogitkd.utils.checkpoint import atomic_write_bytes
+from .data_fingerprint import data_fingerprint, describe_sample
 from .host_models import resolve_host_cfg
 
 __all__ = [
@@ -42,14 +46,22 @@ __all__ = [
     'normalized', 'train_pipeline_cfg',
     'epoch_units', 'rank_units', 'load_progress', 'save_progress',
     'write_json_atomic', 'check_teacher_cache_config',
-    'teacher_preprocessor_cfg'
+    'teacher_preprocessor_cfg', 'save_sample_digests'
 ]
 
 CACHE_FORMAT = 'mmlogitkd-teacher-cache'
-CACHE_VERSION = 1
+#: 2: ``meta.json`` records the data's ``data_fingerprint`` (and
+#: ``samples.npy`` its per-sample digests)
+CACHE_VERSION = 2
 META_FILE = 'meta.json'
 LOGITS_FILE = 'logits.npy'
 CELLS_FILE = 'cells.npy'
+SAMPLES_FILE = 'samples.npy'
+#: the parts of ``data_fingerprint`` in the order they are compared: name,
+#: column of the per-sample digests (``samples.npy``), what it says
+FINGERPRINT_PARTS = (('identity', None, 'what identifies a sample'),
+                     ('samples_sha256', 0, 'the samples and their order'),
+                     ('labels_sha256', 1, 'the labels'))
 PROGRESS_DIR = 'progress'
 
 REBUILD = ('Make a cache for this config with `python '
@@ -145,7 +157,9 @@ class TeacherLogitCache:
             raise ValueError(
                 f'teacher_cache "{cache_dir}": format version '
                 f'{meta.get("version")}, this mmlogitkd reads version '
-                f'{CACHE_VERSION}. {REBUILD}')
+                f'{CACHE_VERSION} (which records a fingerprint of the '
+                'training data, checked before training): remake the '
+                f'cache. {REBUILD}')
         if require_complete and not meta.get('complete'):
             raise ValueError(
                 f'teacher_cache "{cache_dir}" is incomplete (its '
@@ -183,6 +197,51 @@ class TeacherLogitCache:
                 f'without a ScaleDecoupledLoss) vs this run '
                 f'{list(sdd_scales)}. {REBUILD}')
         self.check('sdd_scales', list(sdd_scales))
+
+    def check_data(self,
+                   dataset: Any,
+                   what: str = 'this run (train_dataloader.dataset)') -> None:
+        """Refuse the cache unless ``dataset`` holds the cache's samples,
+        in its order, with its labels (``data_fingerprint``: the ordered
+        file names, or in-memory images' bytes, and labels), naming the
+        part that differs, both hashes and the first sample that does."""
+        recorded = self.meta.get('data_fingerprint')
+        if not isinstance(recorded, dict):
+            raise TeacherCacheMismatch(
+                f'teacher_cache "{self.cache_dir}" records no '
+                'data_fingerprint, so its rows cannot be matched to the '
+                'samples of this run: remake the cache. ' + REBUILD)
+        current, digests = data_fingerprint(dataset)
+        for part, column, kind in FINGERPRINT_PARTS:
+            if recorded.get(part) == current[part]:
+                continue
+            where = ''
+            if column is not None:
+                index = self._first_difference(digests, column)
+                sample = None if index is None else describe_sample(
+                    dataset, index)
+                if sample is not None:
+                    where = (f'; sample {index} is the first that differs, '
+                             f'in this run {sample}')
+            raise TeacherCacheMismatch(
+                f'teacher_cache "{self.cache_dir}" does not match {what}: '
+                f'data_fingerprint differs in {kind} ({part}), cache '
+                f'{recorded.get(part)!r} vs this run {current[part]!r}{where}.'
+                ' A cache holds the teacher logits of the samples it was '
+                f'made on, in their order (another split?). {REBUILD}')
+
+    def _first_difference(self, digests: np.ndarray,
+                          column: int) -> Optional[int]:
+        """The first index where ``digests[:, column]`` differs from the
+        cache's ``samples.npy`` (None without the file)."""
+        try:
+            cached = np.load(osp.join(self.cache_dir, SAMPLES_FILE))
+        except (OSError, ValueError):
+            return None
+        if cached.shape != digests.shape:
+            return None
+        differ = np.flatnonzero(cached[:, column] != digests[:, column])
+        return int(differ[0]) if differ.size else None
 
     # -- data
     @property
@@ -264,7 +323,8 @@ def check_teacher_cache_config(cfg) -> None:
     must be seeded (each sample's key is its cache row), ``randomness.seed``
     and the training pipeline must be the cache's, and the dataset replays
     the augmentation of epoch ``e mod E`` (``cycle=E``). Adds
-    :class:`~mmlogitkd.engine.TeacherCacheHook` (dataset length)."""
+    :class:`~mmlogitkd.engine.TeacherCacheHook` (dataset length and
+    fingerprint)."""
     model = cfg.get('model')
     cache_dir = model.get('teacher_cache') if isinstance(model,
                                                          dict) else None
@@ -345,6 +405,15 @@ def load_progress(cache_dir: str, shape: Tuple[int, int]
                 done |= data['done'].astype(bool)
                 err = np.maximum(err, data['err'])
     return done, err
+
+
+def save_sample_digests(cache_dir: str, digests: np.ndarray) -> None:
+    """Write the ``[N, 2]`` per-sample digests of the data fingerprint
+    (:func:`~mmlogitkd.distillers.data_fingerprint.data_fingerprint`)
+    atomically, before the ``meta.json`` that records their hashes."""
+    buffer = io.BytesIO()
+    np.save(buffer, np.asarray(digests, dtype=np.uint64))
+    atomic_write_bytes(buffer.getvalue(), osp.join(cache_dir, SAMPLES_FILE))
 
 
 def save_progress(cache_dir: str, rank: int, done: np.ndarray,

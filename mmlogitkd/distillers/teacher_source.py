@@ -227,7 +227,8 @@ class CachedTeacher(TeacherSource):
     ``meta`` device, for the checks. :meth:`attach` refuses the cache,
     naming the field and both values, unless it was made from ``ckpt``
     (sha256), for the classes of the student's logits and the teacher's
-    preprocessing; the data (dataset length, pipeline, seed) is checked by
+    preprocessing; the data (dataset length and fingerprint, pipeline,
+    seed) is checked by
     :func:`~mmlogitkd.distillers.teacher_cache.check_teacher_cache_config`
     and :meth:`check_train_dataset`.
 
@@ -320,10 +321,12 @@ class CachedTeacher(TeacherSource):
                 'teacher_cache.')
 
     def check_train_dataset(self, dataset: Any) -> None:
-        """The dataset length is the cache's ``N`` and the dataset replays
-        the cache's epochs (``cycle``)."""
+        """The dataset length is the cache's ``N``, its samples, order and
+        labels are the cache's (``data_fingerprint``) and the dataset
+        replays the cache's epochs (``cycle``)."""
         self.cache.check('dataset_length', len(dataset),
                          'this run (len(train_dataloader.dataset))')
+        self.cache.check_data(dataset)
         cycle = getattr(dataset, 'cycle', None)
         if cycle != self.cache.epochs:
             raise ValueError(

@@ -8,7 +8,9 @@ from mmlogitkd.registry import HOOKS
 class TeacherCacheHook(Hook):
     """Before training, checks what only the built data loader knows
     against the distiller's teacher cache: the dataset length (the cache's
-    ``N``) and that the dataset replays the cache's epochs (``cycle``).
+    ``N``), its samples in order with their labels (the cache's
+    ``data_fingerprint``: a cache of another split of the same length is
+    refused) and that the dataset replays the cache's epochs (``cycle``).
 
     ``tools/train.py`` adds it with a ``model.teacher_cache``
     (:func:`~mmlogitkd.distillers.teacher_cache.check_teacher_cache_config`,
