@@ -66,6 +66,7 @@ import math
 import os
 import os.path as osp
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -574,11 +575,19 @@ def cache_method(args) -> str:
 
 
 def teacher_cache_complete(out: str) -> bool:
+    """Whether ``out`` holds a finished cache of this mmlogitkd's format; a
+    cache of an older format (left by an earlier version of this script) is
+    removed, so that it is made again rather than refused at training."""
+    from mmlogitkd.distillers.teacher_cache import CACHE_VERSION
     try:
         with open(osp.join(out, 'meta.json')) as f:
-            return bool(json.load(f).get('complete'))
+            meta = json.load(f)
     except (OSError, ValueError):
         return False
+    if meta.get('version') != CACHE_VERSION:
+        shutil.rmtree(out)
+        return False
+    return bool(meta.get('complete'))
 
 
 def make_teacher_cache(args, teacher_ckpt: str, out: str, seed: int) -> float:
