@@ -12,11 +12,12 @@ from mmlogitkd.utils.registry_hints import explain_unknown_type
 from .checkpoint_loading import load_student_checkpoint
 from .data_preprocessor import DistillDataPreprocessor
 from .host_models import build_host_model, logit_width, num_classes_of
-from .nonfinite_guard import NonFiniteGuard
+from .nonfinite_guard import DEFAULT_MAX_SKIPS, NonFiniteGuard
 from .paired_logits import PairedLogits
 from .teacher_checksum import (check_checkpoint_teacher,
                                install_teacher_checksum)
 from .teacher_source import build_teacher_source
+from .two_pass_step import check_wrapper, is_two_pass
 from .warmup import DistillWarmup
 
 
@@ -139,6 +140,12 @@ class BaseLogitDistiller(BaseModel):
             BN statistics restored, no optimizer step), warns, and logs the
             count as ``skipped_nonfinite``. Either way the weights are never
             updated from non-finite values. See :meth:`train_step`.
+        nonfinite_max_skips (dict, optional): With ``'skip'``, the run
+            stops as ``'raise'`` does, naming the counts, once
+            ``consecutive`` iterations in a row, or more than ``share`` of
+            the last ``window`` iterations, were skipped. Defaults to
+            ``dict(consecutive=10, share=0.25, window=100)`` (a missing key
+            keeps its default); None: no bound.
         teacher_cache (str, optional): Folder of the teacher's logits made
             by ``tools/cache_teacher_logits.py``
             (:class:`~mmlogitkd.distillers.TeacherLogitCache`). The teacher
@@ -173,6 +180,7 @@ class BaseLogitDistiller(BaseModel):
                  save_teacher: bool = False,
                  allow_unsafe_checkpoint: bool = False,
                  nonfinite_loss: str = 'raise',
+                 nonfinite_max_skips: Optional[dict] = DEFAULT_MAX_SKIPS,
                  teacher_cache: Optional[str] = None) -> None:
         if not distill_losses:
             raise ValueError('distill_losses must name at least one loss, '
@@ -201,7 +209,7 @@ class BaseLogitDistiller(BaseModel):
         # fail now, naming the loss, not at the first iteration.
         distill_losses = build_distill_losses(distill_losses)
         self.check_pair(student, source.arch, distill_losses)
-        nonfinite_guard = NonFiniteGuard(nonfinite_loss)
+        nonfinite_guard = NonFiniteGuard(nonfinite_loss, nonfinite_max_skips)
         super().__init__(
             data_preprocessor=DistillDataPreprocessor(
                 student.data_preprocessor, source.preprocessor),
@@ -292,13 +300,20 @@ class BaseLogitDistiller(BaseModel):
         one host read per step). A skipped step restores the student's
         buffers.
 
+        With DOT (an optimizer with ``step_kd``), two backward passes over
+        one forward (:mod:`~mmlogitkd.distillers.two_pass_step`; AMP,
+        accumulation and clipping refused before the forward pass).
+
         Distributed wrappers (``MMDistributedDataParallel``) run their own
         ``train_step``; there, :meth:`parse_losses` checks the losses before
         their backward pass, and a non-finite loss stops the run (a step
-        cannot be skipped on one rank alone).
+        cannot be skipped on one rank alone); DOT's ``step()`` refuses
+        their single backward pass.
         """
         if not isinstance(optim_wrapper, OptimWrapper):  # OptimWrapperDict
             return super().train_step(data, optim_wrapper)
+        if is_two_pass(optim_wrapper.optimizer):
+            check_wrapper(optim_wrapper)  # before the forward pass
         return self.nonfinite_guard.train_step(self, data, optim_wrapper,
                                                self.student)
 

@@ -4,8 +4,8 @@ gradient: it stops the run (``nonfinite_loss='raise'``) or skips the
 iteration (``'skip'``), at the cost of one host read per step."""
 import logging
 import math
-from collections import OrderedDict
-from typing import Dict, List, Optional, Tuple, Union
+from collections import OrderedDict, deque
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -13,10 +13,17 @@ from mmengine.logging import MessageHub, print_log
 from mmengine.model import BaseModel
 from mmengine.optim import AmpOptimWrapper, OptimWrapper
 
-__all__ = ['NONFINITE_MODES', 'NonFiniteGuard']
+from .two_pass_step import is_two_pass, two_pass_backward
+
+__all__ = ['NONFINITE_MODES', 'NonFiniteGuard', 'SkipBound',
+           'DEFAULT_MAX_SKIPS']
 
 #: what a guarded training step does with a non-finite loss
 NONFINITE_MODES = ('raise', 'skip')
+
+#: the default bound of ``nonfinite_loss='skip'`` (:class:`SkipBound`):
+#: far above a healthy run's rare spikes
+DEFAULT_MAX_SKIPS = dict(consecutive=10, share=0.25, window=100)
 
 
 class NonFiniteGuard:
@@ -29,7 +36,10 @@ class NonFiniteGuard:
     anyway (they are returned as host tensors, whose reads cost nothing),
     so the check adds no synchronisation; the step only waits for the
     backward pass. Gradient accumulation is kept: a skipped iteration drops
-    the gradients accumulated so far in its window.
+    the gradients accumulated so far in its window. With an optimizer that
+    keeps the distillation gradient apart (DOT), both backward passes run
+    first and both gradient sets are checked, in the same host read,
+    before either updates the weights.
 
     Args:
         mode (str): ``'raise'``: a ``FloatingPointError`` naming the
@@ -37,14 +47,21 @@ class NonFiniteGuard:
             gradients are zeroed, the buffers (BN statistics) of the
             guarded module restored, no optimizer step; a warning, and the
             count logged as ``skipped_nonfinite``.
+        max_skips (dict, optional): With ``'skip'``, the
+            :class:`SkipBound` (its arguments; missing ones are
+            :data:`DEFAULT_MAX_SKIPS`'), past which the run stops as
+            ``'raise'`` does. None: no bound.
     """
 
-    def __init__(self, mode: str = 'raise') -> None:
+    def __init__(self,
+                 mode: str = 'raise',
+                 max_skips: Optional[dict] = DEFAULT_MAX_SKIPS) -> None:
         if mode not in NONFINITE_MODES:
             raise ValueError(f'nonfinite_loss must be one of '
                              f'{NONFINITE_MODES}, got {mode!r}')
         self.mode = mode
         self.skipped = 0
+        self.skip_bound = SkipBound.from_cfg(max_skips)
         self._in_step = False
         self._snapshot: Optional[List[torch.Tensor]] = None
 
@@ -64,13 +81,13 @@ class NonFiniteGuard:
             parsed_loss, log_vars = model.parse_losses(losses)
         finally:
             self._in_step = False
-        optim_wrapper.backward(optim_wrapper.scale_loss(parsed_loss))
+        held_grads = self._backward(losses, parsed_loss, optim_wrapper)
         update = optim_wrapper.should_update()
         # AMP's loss scaler finds inf gradients and skips the step itself
         check_grads = update and not isinstance(optim_wrapper,
                                                 AmpOptimWrapper)
         log_vars, grads_finite = _read_back(
-            log_vars, optim_wrapper if check_grads else None)
+            log_vars, optim_wrapper if check_grads else None, held_grads)
         problems = _nonfinite_losses(log_vars)
         if not grads_finite:
             problems.append('gradients')
@@ -78,6 +95,7 @@ class NonFiniteGuard:
             if not skip:
                 raise FloatingPointError(_message(problems))
             optim_wrapper.zero_grad()
+            self._drop_held_grads(optim_wrapper)
             self._restore_buffers(buffers_of)
             self.skipped += 1
             print_log(
@@ -86,11 +104,13 @@ class NonFiniteGuard:
                 'skipped so far).',
                 logger='current',
                 level=logging.WARNING)
+            self._count_iteration(skipped=True)
             return _host_tensors(dict(skipped_nonfinite=self.skipped))
         if update:
             optim_wrapper.step()
             optim_wrapper.zero_grad()
         if skip:
+            self._count_iteration(skipped=False)
             log_vars['skipped_nonfinite'] = self.skipped
         return _host_tensors(log_vars)
 
@@ -113,6 +133,47 @@ class NonFiniteGuard:
             raise FloatingPointError(_message(problems) + note)
         return loss, _host_tensors(log_vars)
 
+    def _backward(self, losses: Dict[str, torch.Tensor],
+                  parsed_loss: torch.Tensor,
+                  optim_wrapper: OptimWrapper) -> List[torch.Tensor]:
+        """The backward pass of the summed loss; with an optimizer that
+        keeps the distillation gradient apart (``step_kd``, e.g.
+        :class:`mmlogitkd.engine.DOT`), the two passes of
+        :func:`~.two_pass_step.two_pass_backward`, which update nothing.
+
+        Returns:
+            list[Tensor]: Gradients the optimizer holds for its step beside
+            ``param.grad`` (the distillation gradients), checked with them.
+        """
+        if is_two_pass(optim_wrapper.optimizer):
+            return two_pass_backward(losses, optim_wrapper)
+        optim_wrapper.backward(optim_wrapper.scale_loss(parsed_loss))
+        return []
+
+    @staticmethod
+    def _drop_held_grads(optim_wrapper: OptimWrapper) -> None:
+        """A skipped step also forgets the gradients the optimizer held."""
+        if is_two_pass(optim_wrapper.optimizer):
+            optim_wrapper.optimizer.discard_kd()
+
+    def _count_iteration(self, skipped: bool) -> None:
+        """Count a ``'skip'`` mode iteration (from the skip decision, on
+        the host already); past the bound, stop as ``'raise'`` does."""
+        if self.skip_bound is None:
+            return
+        passed = self.skip_bound.record(skipped)
+        if passed is not None:
+            ckpt = MessageHub.get_current_instance().get_info('last_ckpt')
+            raise FloatingPointError(
+                f'nonfinite_loss="skip" stopped the run at {_where()}: '
+                f'{passed}; model.nonfinite_max_skips='
+                f'{self.skip_bound.cfg}; {self.skipped} skipped in all. '
+                'The weights were not updated with non-finite values. Last '
+                f'checkpoint: {ckpt or "none yet"}. Lower the learning rate '
+                'or the loss weights, check the data and the teacher; raise '
+                'model.nonfinite_max_skips only if that many skips are '
+                'expected.')
+
     def _snapshot_buffers(self, module: nn.Module) -> None:
         """Copy the buffers (BN statistics), which a forward pass on
         non-finite activations corrupts before any loss is seen."""
@@ -132,11 +193,88 @@ class NonFiniteGuard:
             torch._foreach_copy_(buffers, self._snapshot)
 
 
+class SkipBound:
+    """How many skipped iterations a ``nonfinite_loss='skip'`` run
+    tolerates: a run that skips most of its iterations learns nothing and
+    must not end as if it had trained.
+
+    Args:
+        consecutive (int, optional): Stop when this many iterations in a
+            row were skipped. None: no such bound.
+        share (float, optional): Stop when more than this share of the
+            last ``window`` iterations were skipped (more than
+            ``share * window`` of them; the same count while fewer than
+            ``window`` have run). None: no such bound.
+        window (int): The iterations ``share`` counts over.
+    """
+
+    def __init__(self,
+                 consecutive: Optional[int] = DEFAULT_MAX_SKIPS['consecutive'],
+                 share: Optional[float] = DEFAULT_MAX_SKIPS['share'],
+                 window: int = DEFAULT_MAX_SKIPS['window']) -> None:
+        if consecutive is not None and not (isinstance(consecutive, int)
+                                            and consecutive >= 1):
+            raise ValueError('nonfinite_max_skips: consecutive must be an '
+                             f'int >= 1 or None, got {consecutive!r}')
+        if share is not None and not (isinstance(share, (int, float))
+                                      and 0 < share < 1):
+            raise ValueError('nonfinite_max_skips: share must be in (0, 1) '
+                             f'or None, got {share!r}')
+        if not (isinstance(window, int) and window >= 1):
+            raise ValueError('nonfinite_max_skips: window must be an int '
+                             f'>= 1, got {window!r}')
+        self.cfg = dict(consecutive=consecutive, share=share, window=window)
+        self.consecutive = consecutive
+        self.max_in_window = None if share is None else share * window
+        self.window = window
+        self._recent: deque = deque(maxlen=window)
+        self.in_window = 0
+        self.in_a_row = 0
+
+    @classmethod
+    def from_cfg(cls, cfg: Optional[dict]) -> Optional['SkipBound']:
+        """The bound of ``nonfinite_max_skips`` (its missing keys are
+        :data:`DEFAULT_MAX_SKIPS`'), or None for ``None``."""
+        if cfg is None:
+            return None
+        if not isinstance(cfg, dict):
+            raise TypeError('nonfinite_max_skips must be a dict such as '
+                            f'{DEFAULT_MAX_SKIPS} or None, got {cfg!r}')
+        unknown = set(cfg) - set(DEFAULT_MAX_SKIPS)
+        if unknown:
+            raise ValueError(f'nonfinite_max_skips: unknown key(s) '
+                             f'{sorted(unknown)}; it takes '
+                             f'{sorted(DEFAULT_MAX_SKIPS)}')
+        return cls(**{**DEFAULT_MAX_SKIPS, **cfg})
+
+    def record(self, skipped: bool) -> Optional[str]:
+        """Count one iteration; past a bound, the counts and the bound in
+        words, else None."""
+        if len(self._recent) == self.window:
+            self.in_window -= self._recent[0]
+        self._recent.append(bool(skipped))
+        self.in_window += bool(skipped)
+        self.in_a_row = self.in_a_row + 1 if skipped else 0
+        if self.consecutive is not None and self.in_a_row >= self.consecutive:
+            bound = f'consecutive={self.consecutive} in a row'
+        elif (self.max_in_window is not None
+              and self.in_window > self.max_in_window):
+            bound = (f'more than share={self.cfg["share"]} of the last '
+                     f'window={self.window} iterations')
+        else:
+            return None
+        return (f'{self.in_window} of the last {len(self._recent)} '
+                f'iterations skipped, the last {self.in_a_row} in a row '
+                f'(bound: {bound})')
+
+
 def _read_back(log_vars: Dict[str, torch.Tensor],
-               optim_wrapper: Optional[OptimWrapper]
+               optim_wrapper: Optional[OptimWrapper],
+               held_grads: Sequence[torch.Tensor] = ()
                ) -> Tuple['OrderedDict[str, float]', bool]:
     """The logged values as floats and whether every gradient of the
-    optimizer is finite (True without ``optim_wrapper``), in one host
+    optimizer (those in ``param.grad`` and the ``held_grads`` it keeps for
+    its step) is finite (True without ``optim_wrapper``), in one host
     read."""
     tensors = [v for v in log_vars.values() if torch.is_tensor(v)]
     device = tensors[0].device if tensors else torch.device('cpu')
@@ -147,7 +285,7 @@ def _read_back(log_vars: Dict[str, torch.Tensor],
     grads = [] if optim_wrapper is None else [
         p.grad for group in optim_wrapper.optimizer.param_groups
         for p in group['params'] if p.grad is not None
-    ]
+    ] + list(held_grads)
     if grads:
         try:
             # max |g| per tensor: finite iff the tensor is, no overflow

@@ -1,6 +1,7 @@
 # Copyright (c) mmlogitkd contributors. All rights reserved.
 from .optim_constructor import DistillOptimWrapperConstructor
+from .optimizers import DOT
 
-__all__ = ['DistillOptimWrapperConstructor']
+__all__ = ['DistillOptimWrapperConstructor', 'DOT']
 from .hooks import (CheckLabelsHook, SeededDataHook,  # noqa: E402,F401
                     TeacherCacheHook, check_dataset_labels)
