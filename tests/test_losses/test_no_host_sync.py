@@ -1,18 +1,14 @@
 # Copyright (c) mmlogitkd contributors. All rights reserved.
 """No host synchronisation in a training step, checked without a GPU.
 
-A GPU waits for the host whenever a value is read back: ``.item()``,
-``int()`` / ``float()`` / ``bool()`` of a tensor (a Python ``if`` on a
-tensor), ``.tolist()``, ``.cpu()``, and ops whose output size depends on the
-values (``nonzero``, boolean-mask indexing, ``unique``, ``repeat_interleave``
-with a tensor of repeats, ``torch.equal``). Two complementary checks:
+A GPU waits for the host whenever a value is read back (``.item()``, an
+``if`` on a tensor, ``.tolist()``, ``nonzero``, boolean-mask indexing, ...).
+Two complementary checks:
 
-- :func:`host_reads`: a ``TorchDispatchMode`` that sees every ATen op of the
-  forward and the backward; all of the reads above end in one of a few ops
-  (``aten._local_scalar_dense`` for the scalar reads), so it counts them
-  (or raises) on CPU tensors exactly as they would sync on CUDA. numpy
-  conversion is not counted: only CPU tensors allow it (a CUDA tensor
-  raises), so it can never hide a device sync;
+- :func:`mmlogitkd.testing.host_reads`: a ``TorchDispatchMode`` that sees
+  every ATen op of the forward and the backward and counts the reads (or
+  raises) on CPU tensors exactly as they would sync on CUDA (its own tests:
+  ``tests/test_testing/test_host_reads.py``);
 - the ``meta`` device: tensors without data, where any read raises and every
   ``device.type == 'cpu'`` branch (the numpy sort paths) is *not* taken,
   i.e. the code path a CUDA tensor takes.
@@ -21,99 +17,14 @@ Every loss of the core is sync-free except ``soft_rank`` (hence
 ``RankAlignLoss``), which reads the device a bounded number of times per
 call: 2 for realistic logits, at most ``2 + log2(n + 1)`` for any input.
 """
-import contextlib
 import math
 
 import pytest
 import torch
-from torch.utils._python_dispatch import TorchDispatchMode
 
 from mmlogitkd.losses import soft_rank
 from mmlogitkd.registry import MODELS
-
-aten = torch.ops.aten
-
-#: ops that read values back to the host or size their output from them
-_READ_OPS = {
-    aten._local_scalar_dense.default: 'a scalar read (.item(), int(), '
-    'float(), bool(), an `if` on a tensor)',
-    aten.nonzero.default: 'nonzero',
-    aten.argwhere.default: 'argwhere',
-    aten.masked_select.default: 'masked_select',
-    aten._unique2.default: 'unique',
-    aten.unique_consecutive.default: 'unique_consecutive',
-    aten.unique_dim.default: 'unique(dim=...)',
-    aten.equal.default: 'torch.equal',
-    aten.is_nonzero.default: 'is_nonzero',
-    aten.bincount.default: 'bincount',
-}
-#: index ops that sync when given a boolean mask (it becomes a nonzero)
-_MASK_INDEX_OPS = {
-    aten.index.Tensor, aten.index_put.default, aten.index_put_.default,
-    aten._index_put_impl_.default
-}
-
-
-class HostRead(RuntimeError):
-    """A value was read back to the host inside a guarded call."""
-
-
-def _describe(func, args, kwargs):
-    if func in _READ_OPS:
-        return _READ_OPS[func]
-    if func in _MASK_INDEX_OPS and any(
-            torch.is_tensor(i) and i.dtype == torch.bool
-            for i in (args[1] if len(args) > 1 else ()) if i is not None):
-        return f'boolean-mask indexing ({func})'
-    if func is aten.repeat_interleave.Tensor and \
-            kwargs.get('output_size') is None:
-        return 'repeat_interleave with tensor repeats and no output_size'
-    return None
-
-
-class _ReadCounter(TorchDispatchMode):
-
-    def __init__(self, limit):
-        super().__init__()
-        self.limit = limit
-        self.reads = []
-
-    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
-        what = _describe(func, args, kwargs)
-        if what is not None:
-            self.reads.append(what)
-            if self.limit is not None and len(self.reads) > self.limit:
-                raise HostRead(f'host read #{len(self.reads)} (limit '
-                               f'{self.limit}): {what}')
-        return func(*args, **kwargs)
-
-
-@contextlib.contextmanager
-def host_reads(limit=0):
-    """Count host reads in the block (forward and backward alike); raise
-    :class:`HostRead` at the first one past ``limit`` (None: only count).
-
-    Yields the list of reads, one description each.
-    """
-
-    def refuse(name):
-
-        def method(self, *args, **kwargs):
-            raise HostRead(f'Tensor.{name}() reads the device')
-
-        return method
-
-    patched = {name: getattr(torch.Tensor, name) for name in ('tolist', 'cpu')}
-    counter = _ReadCounter(limit)
-    try:
-        for name in patched:
-            setattr(torch.Tensor, name, refuse(name))
-        with counter:
-            yield counter.reads
-    finally:
-        for name, method in patched.items():
-            setattr(torch.Tensor, name, method)
+from mmlogitkd.testing import HostRead, host_reads
 
 
 def _ranks():
@@ -123,7 +34,8 @@ def _ranks():
 
 #: every registered loss of the core, with and without standardization
 #: (CTKDLoss and MLKDLoss, which need a temperature module or several
-#: views, run this guard in test_ctkd.py / test_mlkd.py)
+#: views, run this guard in test_ctkd.py / test_mlkd.py; the batch-level
+#: DISTLoss and SKDLoss, which refuse per-row weights, in test_dist_skd.py)
 SYNC_FREE = [
     dict(type='KDLoss'),
     dict(type='KDLoss', standardize=True, loss_weight=0.5),
@@ -134,6 +46,10 @@ SYNC_FREE = [
     dict(type='LDRLDLoss'),
     dict(type='LDRLDLoss', topk_from='teacher', standardize=True),
     dict(type='LDRLDLoss', k=3, loss_weight=2.0),
+    dict(type='TTMLoss', power=0.5),
+    dict(type='WTTMLoss', power=0.5, standardize=True),
+    dict(type='WSLDLoss'),
+    dict(type='WSLDLoss', temperature=4.0, standardize=True),
 ]
 SDD_INNER = SYNC_FREE[:7] + _ranks()[:1]
 RANK = _ranks()
@@ -157,78 +73,6 @@ def _step(loss, s, t, y, w):
     out = loss(s, t, y, weight=w, avg_factor=s.shape[0] / 2)
     out.backward()
     return out
-
-
-# the guard itself
-
-
-@pytest.mark.parametrize('sync', [
-    lambda x: x.sum().item(),
-    lambda x: float(x.sum()),
-    lambda x: int(x.argmax()),
-    lambda x: 1 if (x > 0).any() else 0,
-    lambda x: [0, 1, 2][x.argmax().clamp(max=2)],
-    lambda x: x[x > 0],
-    lambda x: x.nonzero(),
-    lambda x: torch.unique(x),
-    lambda x: torch.equal(x, x),
-    lambda x: x.tolist(),
-    lambda x: x.cpu(),
-    lambda x: x.repeat_interleave(torch.ones(len(x), dtype=torch.long)),
-    lambda x: f'{x.sum():.3f}',
-],
-                         ids=[
-                             'item', 'float', 'int', 'if', 'index', 'mask',
-                             'nonzero', 'unique', 'equal', 'tolist', 'cpu',
-                             'repeat_interleave', 'format'
-                         ])
-def test_guard_catches_host_reads(sync):
-    x = torch.randn(5)
-    with pytest.raises(HostRead):
-        with host_reads():
-            sync(x)
-
-
-def test_guard_catches_reads_in_backward():
-
-    class SyncingBackward(torch.autograd.Function):
-
-        @staticmethod
-        def forward(ctx, x):
-            return x * 2
-
-        @staticmethod
-        def backward(ctx, grad):
-            return grad * 2 if grad.sum() > 0 else grad
-
-    x = torch.randn(4, requires_grad=True)
-    with pytest.raises(HostRead):
-        with host_reads():
-            SyncingBackward.apply(x).sum().backward()
-
-
-def test_guard_allows_device_side_work_and_restores_tensor():
-    x = torch.randn(6, 4)
-    with host_reads() as reads:
-        # everything a sync-free loss does: math, sorting, gathers, masks as
-        # values, device-side asserts, repeat_interleave of an int
-        y = torch.where(x > 0, x, 0).sort(1).values.cumsum(1)
-        torch._assert_async((y == y).all(), 'finite')
-        x.repeat_interleave(3, dim=0)
-        x.masked_fill(x > 1, 0).topk(2, dim=1)
-    assert reads == []
-    assert x.tolist() and x.cpu() is x  # the patches are gone
-    with host_reads(limit=None) as reads:
-        x.sum().item()
-        bool(x.any())
-    assert len(reads) == 2
-
-
-def test_guard_counts_and_limits():
-    with pytest.raises(HostRead, match=r'#3 \(limit 2\)'):
-        with host_reads(limit=2):
-            for _ in range(3):
-                torch.ones(1).item()
 
 
 # the losses on CPU, under the guard
@@ -383,8 +227,8 @@ def test_distiller_loss_terms_do_not_read_the_device():
     pytest.importorskip('mmpretrain')
     from mmengine.logging import MessageHub
 
+    from mmlogitkd.apis import register_all_modules
     from mmlogitkd.distillers import PairedLogits
-    from mmlogitkd.utils import register_all_modules
     register_all_modules()
     arch = dict(type='mmlogitkd.CifarResNet', arch='resnet8')
 

@@ -106,6 +106,7 @@ def test_find_resumable_checkpoint_skips_broken_files(tmp_path):
     assert find_resumable_checkpoint(work).endswith('epoch_2.pth')
 
 
+@pytest.mark.e2e
 def test_run_killed_while_saving_resumes_from_the_previous_checkpoint(
         tmp_path):
     setup = tiny_setup(tmp_path)

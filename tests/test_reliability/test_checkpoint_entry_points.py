@@ -146,6 +146,7 @@ def test_train_reports_broken_load_from_and_resume(setup, tmp_path, kind):
         assert_reported_broken(info.value, path)
 
 
+@pytest.mark.e2e
 def test_train_opt_in_resume_and_load_from(setup, tmp_path, harmless,
                                            trained):
     """``allow_unsafe_checkpoint=True`` (top level) lets exactly the file of

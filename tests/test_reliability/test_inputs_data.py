@@ -111,6 +111,7 @@ def test_labels_outside_the_head_are_named():
         check_dataset_labels(Coco(), 10, detector=True)
 
 
+@pytest.mark.e2e
 def test_tools_train_stops_before_the_first_iteration(quickstart, tmp_path):
     """A head of 8 classes on the 10 digits: a clear error, not a bare
     IndexError of the cross-entropy some iterations later."""

@@ -58,6 +58,7 @@ def test_only_global_rank_zero_locks(holder, monkeypatch):
     assert lock_work_dir(work, launcher='slurm') is None
 
 
+@pytest.mark.e2e
 def test_tools_train_refuses_a_busy_work_dir(holder, quickstart):
     work, proc = holder
     result = train(quickstart, work, '--no-validate', timeout=120)

@@ -15,6 +15,9 @@ from dist_launch import run_dist_train
 
 from .conftest import HERE, ROOT
 
+# whole training runs (pytest.ini)
+pytestmark = pytest.mark.e2e
+
 EPOCHS = 20
 
 #: the digits KD quick start, shrunk: 4 images a class (40), batch 8 per

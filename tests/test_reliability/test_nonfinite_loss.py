@@ -115,6 +115,7 @@ def test_bad_mode():
         build_distiller(nonfinite_loss='ignore')
 
 
+@pytest.mark.e2e
 def test_tools_train_raise_and_skip(quickstart, tmp_path):
     """A NaN loss weight from epoch 2 on: the run stops with the message,
     and what it saved is finite; the same NaN for one iteration with

@@ -6,6 +6,7 @@ import os.path as osp
 import random
 
 import numpy as np
+import pytest
 import torch
 from mmengine.config import Config
 from torch.utils.data import DataLoader
@@ -105,6 +106,7 @@ def test_applied_to_epoch_based_index_samplers_only():
     assert not apply_seeded_data(cfg)
 
 
+@pytest.mark.e2e
 def test_resume_after_sigkill_is_exact_and_workers_do_not_matter(
         quickstart, tmp_path):
     """The issue's case: RandomCrop in the pipeline, killed mid-epoch and

@@ -66,6 +66,7 @@ def _runner(work_dir, max_epochs, resume=False):
         experiment_name=f'exp_{max_epochs}_{resume}')
 
 
+@pytest.mark.e2e
 def test_train_save_and_resume_with_safe_loading(tmp_path):
     runner = _runner(tmp_path, max_epochs=1)
     runner.train()

@@ -37,7 +37,8 @@ def _brute_force_nms(boxes, scores, thr):
     return keep
 
 
-@pytest.mark.parametrize('seed,thr', itertools.product(range(4), (0.3, 0.7)))
+@pytest.mark.parametrize('seed,thr',
+                         list(itertools.product(range(4), (0.3, 0.7))))
 def test_torchvision_nms_matches_greedy_loop(seed, thr):
     boxes, scores = _random_boxes(60, seed)
     keep = torchvision.ops.nms(boxes, scores, thr)

@@ -13,6 +13,9 @@ from dist_launch import run_dist_train
 
 from .conftest import CLASSIFIER, NUM_CLASSES, ROOT
 
+# whole training runs (pytest.ini)
+pytestmark = pytest.mark.e2e
+
 HERE = osp.dirname(osp.abspath(__file__))
 
 

@@ -13,7 +13,8 @@ Parts (each is reported, none stops the others):
    (256, 100) and (64, 1000), and its float32 error against float64.
 3. ``syncs``: host synchronisations per forward + backward call of each
    loss, counted twice: by ``torch.cuda.set_sync_debug_mode`` (CUDA) and by
-   a dispatch mode that sees every host read (any device). Expected: 0,
+   the host-read detector of the tests (``mmlogitkd/testing/host_reads.py``,
+   any device). Expected: 0,
    ``RankAlignLoss`` 2 (its ``soft_rank``). On CUDA, a bad target must stop
    a child process with a device-side assert (the range check). For
    information, the syncs of a whole ``ClsLogitDistiller.train_step`` (with
@@ -47,7 +48,8 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
 
 import torch  # noqa: E402
-from torch.utils._python_dispatch import TorchDispatchMode  # noqa: E402
+
+from mmlogitkd.testing import host_reads  # noqa: E402
 
 RESULTS = []  # (part, check, status, detail)
 PASS, FAIL, SKIP, INFO = 'PASS', 'FAIL', 'skip', 'info'
@@ -62,40 +64,17 @@ def record(part, check, status, detail=''):
 # host reads, on any device
 
 
-class HostReads(TorchDispatchMode):
-    """Counts the ATen ops that read device values back to the host
-    (``.item()``, ``int()``, ``bool()``, data-dependent output sizes)."""
-
-    def __init__(self):
-        super().__init__()
-        aten = torch.ops.aten
-        self.ops = {
-            aten._local_scalar_dense.default, aten.nonzero.default,
-            aten.masked_select.default, aten._unique2.default,
-            aten.unique_consecutive.default, aten.unique_dim.default,
-            aten.equal.default, aten.is_nonzero.default,
-            aten.bincount.default, aten.argwhere.default
-        }
-        self.count = 0
-
-    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        if func in self.ops or (func is torch.ops.aten.index.Tensor and any(
-                torch.is_tensor(i) and i.dtype == torch.bool
-                for i in args[1] if i is not None)):
-            self.count += 1
-        return func(*args, **(kwargs or {}))
-
-
 @contextlib.contextmanager
 def count_syncs(device):
-    """Yields a dict that gets ``reads`` (dispatch-mode count) and, on CUDA,
-    ``cuda`` (synchronising CUDA calls seen by the sync debug mode)."""
+    """Yields a dict that gets ``reads`` (the host reads that
+    :func:`mmlogitkd.testing.host_reads` sees, the detector of the tests)
+    and, on CUDA, ``cuda`` (synchronising CUDA calls seen by the sync debug
+    mode)."""
     result = {}
-    reads = HostReads()
     if device.type != 'cuda':
-        with reads:
+        with host_reads(limit=None) as reads:
             yield result
-        result['reads'] = reads.count
+        result['reads'] = len(reads)
         return
     torch.cuda.synchronize(device)
     previous = torch.cuda.get_sync_debug_mode()
@@ -103,11 +82,11 @@ def count_syncs(device):
         warnings.simplefilter('always')
         torch.cuda.set_sync_debug_mode('warn')
         try:
-            with reads:
+            with host_reads(limit=None) as reads:
                 yield result
         finally:
             torch.cuda.set_sync_debug_mode(previous)
-    result['reads'] = reads.count
+    result['reads'] = len(reads)
     result['cuda'] = sum('synchroniz' in str(w.message) for w in caught)
 
 
@@ -253,9 +232,9 @@ def train_step_syncs(args, device):
         from mmengine.optim import build_optim_wrapper
         from mmpretrain.structures import DataSample
 
+        from mmlogitkd.apis import register_all_modules
         from mmlogitkd.models.backbones.cifar_zoo import get_classifier_cfg
         from mmlogitkd.registry import MODELS
-        from mmlogitkd.utils import register_all_modules
         register_all_modules()
     except Exception as exc:  # noqa: BLE001
         record('syncs', 'ClsLogitDistiller.train_step', SKIP,
