@@ -1,23 +1,39 @@
 # Copyright (c) mmlogitkd contributors. All rights reserved.
 from .base_distiller import BaseLogitDistiller, build_distill_losses
-from .checkpoint_loading import (load_state_dict_strictly,
+from .checkpoint_loading import (
+                                 load_state_dict_strictly,
                                  load_student_checkpoint,
-                                 load_teacher_checkpoint)
+                                 load_teacher_checkpoint,
+)
 from .cls_distiller import ClsLogitDistiller
 from .data_preprocessor import DistillDataPreprocessor, same_preprocessing
 from .det_distiller import DetLogitDistiller
-from .host_models import (box_head, build_host_model, logit_width,
-                          num_classes_of, resolve_cfg_path, resolve_host_cfg)
+from .host_models import (
+                                 box_head,
+                                 build_host_model,
+                                 logit_width,
+                                 num_classes_of,
+                                 resolve_cfg_path,
+                                 resolve_host_cfg,
+)
 from .multiview_cls_distiller import MultiViewClsDistiller
 from .nonfinite_guard import NONFINITE_MODES, NonFiniteGuard
 from .paired_logits import PairedLogits
 from .reid_distiller import ReIDLogitDistiller
-from .student import (load_student_weights, student_config,
-                      student_runtime_config, student_weights)
+from .student import (
+                                 load_student_weights,
+                                 student_config,
+                                 student_runtime_config,
+                                 student_weights,
+)
 from .teacher_cache import TeacherCacheMismatch, TeacherLogitCache
 from .teacher_checksum import TeacherMismatchError
-from .teacher_source import (CachedTeacher, OnlineTeacher, TeacherSource,
-                             build_teacher_source)
+from .teacher_source import (
+                                 CachedTeacher,
+                                 OnlineTeacher,
+                                 TeacherSource,
+                                 build_teacher_source,
+)
 from .views import grid_cell_logits, polyphase_views
 from .warmup import DistillWarmup
 

@@ -14,8 +14,10 @@ from .data_preprocessor import DistillDataPreprocessor
 from .host_models import build_host_model, logit_width, num_classes_of
 from .nonfinite_guard import DEFAULT_MAX_SKIPS, NonFiniteGuard
 from .paired_logits import PairedLogits
-from .teacher_checksum import (check_checkpoint_teacher,
-                               install_teacher_checksum)
+from .teacher_checksum import (
+    check_checkpoint_teacher,
+    install_teacher_checksum,
+)
 from .teacher_source import build_teacher_source
 from .two_pass_step import check_wrapper, is_two_pass
 from .warmup import DistillWarmup
@@ -157,7 +159,8 @@ class BaseLogitDistiller(BaseModel):
             classes and teacher preprocessing (and, checked by
             ``tools/train.py``, the same dataset length, pipeline and
             seed). Only for adapters with ``supports_teacher_cache``
-            (classification). Defaults to None: the teacher runs online.
+            (classification, re-identification). Defaults to None: the
+            teacher runs online.
     """
 
     #: scope of unprefixed student / teacher types
@@ -189,10 +192,10 @@ class BaseLogitDistiller(BaseModel):
             raise ValueError(
                 f'{type(self).__name__} cannot read its teacher from a '
                 'teacher_cache: cached teacher logits are for '
-                'classification (ClsLogitDistiller), where a sample\'s '
-                'logits depend on its image alone. Detection pairs the '
-                "RoIs the student samples at each step; re-id is not "
-                'supported yet. Remove model.teacher_cache.')
+                'classification and re-identification (ClsLogitDistiller, '
+                'ReIDLogitDistiller), where a sample\'s logits depend on '
+                'its image alone. Detection pairs the RoIs the student '
+                'samples at each step. Remove model.teacher_cache.')
         if isinstance(data_preprocessor, dict) and self.default_preprocessor:
             data_preprocessor = dict(data_preprocessor)
             data_preprocessor.setdefault('type', self.default_preprocessor)

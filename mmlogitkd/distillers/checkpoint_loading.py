@@ -9,8 +9,11 @@ import torch.nn as nn
 from mmengine.runner.checkpoint import load_state_dict
 from torch import Tensor
 
-from mmlogitkd.models.converters import (ConversionError, extract_state_dict,
-                                         student_state_dict)
+from mmlogitkd.models.converters import (
+    ConversionError,
+    extract_state_dict,
+    student_state_dict,
+)
 from mmlogitkd.utils.checkpoint import load_checkpoint_file
 
 #: How to opt in for ``teacher_ckpt`` / ``student_ckpt``, for messages.

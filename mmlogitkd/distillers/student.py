@@ -9,8 +9,7 @@ from typing import Optional
 import torch.nn as nn
 from mmengine.config import Config, ConfigDict
 
-from mmlogitkd.models.converters import (extract_state_dict,
-                                         student_state_dict)
+from mmlogitkd.models.converters import extract_state_dict, student_state_dict
 from mmlogitkd.registry import MODELS
 from mmlogitkd.utils.checkpoint import load_checkpoint_file
 from .base_distiller import BaseLogitDistiller

@@ -3,5 +3,9 @@ from .optim_constructor import DistillOptimWrapperConstructor
 from .optimizers import DOT
 
 __all__ = ['DistillOptimWrapperConstructor', 'DOT']
-from .hooks import (CheckLabelsHook, SeededDataHook,  # noqa: E402,F401
-                    TeacherCacheHook, check_dataset_labels)
+from .hooks import (  # noqa: E402,F401
+                    CheckLabelsHook,
+                    SeededDataHook,
+                    TeacherCacheHook,
+                    check_dataset_labels,
+)

@@ -18,8 +18,13 @@ views stacked on the batch axis (``[2N, C]``); the CPU top-k of LDRLD is
 :mod:`mmlogitkd.losses.topk`.
 """
 from . import functional
-from .base import (BaseLogitLoss, BatchLogitLoss, RowwiseLogitLoss,
-                   batch_loss, rowwise_loss)
+from .base import (
+                   BaseLogitLoss,
+                   BatchLogitLoss,
+                   RowwiseLogitLoss,
+                   batch_loss,
+                   rowwise_loss,
+)
 from .ctkd_loss import CTKDLoss
 from .dist_loss import DISTLoss
 from .dkd_loss import DKDLoss

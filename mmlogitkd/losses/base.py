@@ -29,8 +29,12 @@ import torch.nn as nn
 from torch import Tensor
 
 from .functional import standardize_logits
-from .utils import (check_logit_pair, check_reduction, check_target,
-                    weight_reduce_loss)
+from .utils import (
+    check_logit_pair,
+    check_reduction,
+    check_target,
+    weight_reduce_loss,
+)
 
 __all__ = [
     'BaseLogitLoss', 'RowwiseLogitLoss', 'BatchLogitLoss', 'rowwise_loss',

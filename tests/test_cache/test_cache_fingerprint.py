@@ -12,8 +12,10 @@ import pytest
 from mmengine.dataset import BaseDataset
 
 from mmlogitkd.distillers import TeacherCacheMismatch, TeacherLogitCache
-from mmlogitkd.distillers.data_fingerprint import (data_fingerprint,
-                                                   describe_sample)
+from mmlogitkd.distillers.data_fingerprint import (
+    data_fingerprint,
+    describe_sample,
+)
 from mmlogitkd.registry import DATASETS
 
 #: the training set of the tests' configs (tests/test_cache/conftest.py)

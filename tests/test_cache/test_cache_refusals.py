@@ -7,10 +7,10 @@ import shutil
 import pytest
 from mmengine.config import Config
 
+from mmlogitkd.apis import apply_seeded_data
 from mmlogitkd.distillers import TeacherCacheMismatch, TeacherLogitCache
 from mmlogitkd.distillers.teacher_cache import check_teacher_cache_config
 from mmlogitkd.registry import MODELS
-from mmlogitkd.apis import apply_seeded_data
 
 
 def _cfg(config, cache, **options):

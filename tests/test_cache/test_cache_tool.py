@@ -8,8 +8,11 @@ import numpy as np
 import pytest
 
 from mmlogitkd.distillers import TeacherLogitCache
-from mmlogitkd.distillers.teacher_cache import (epoch_units, load_progress,
-                                                rank_units)
+from mmlogitkd.distillers.teacher_cache import (
+    epoch_units,
+    load_progress,
+    rank_units,
+)
 
 
 def _arrays(out):

@@ -23,8 +23,13 @@ from mmengine.config import Config
 
 from mmlogitkd.apis import register_all_modules
 from mmlogitkd.distillers import resolve_cfg_path, resolve_host_cfg
-from mmlogitkd.registry import (DATASETS, METRICS, MODELS,
-                                OPTIM_WRAPPER_CONSTRUCTORS, TRANSFORMS)
+from mmlogitkd.registry import (
+    DATASETS,
+    METRICS,
+    MODELS,
+    OPTIM_WRAPPER_CONSTRUCTORS,
+    TRANSFORMS,
+)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG_ROOT = osp.join(ROOT, 'configs')

@@ -6,8 +6,8 @@ import torch
 from mmengine.config import Config
 from mmengine.logging import MessageHub
 
-from mmlogitkd.distillers import resolve_cfg_path
 from mmlogitkd.apis import register_all_modules
+from mmlogitkd.distillers import resolve_cfg_path
 
 register_all_modules()
 

@@ -7,6 +7,7 @@ import os
 import os.path as osp
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -78,9 +79,9 @@ def run(cmd, timeout=900, check=True):
 
 @pytest.fixture(scope='module')
 def det_setup(tmp_path_factory):
+    from mmlogitkd.apis import register_all_modules
     from mmlogitkd.datasets.digits_coco import make_digits_coco
     from mmlogitkd.distillers import build_host_model
-    from mmlogitkd.apis import register_all_modules
     register_all_modules()
     root = tmp_path_factory.mktemp('det')
     data = str(root / 'coco')
@@ -119,7 +120,7 @@ def test_train_test_export_and_mmdet_alone(det_setup):
     m2 = osp.join(work, 'student_metrics.json')
     run([sys.executable, 'tools/test.py', config, student, '--work-dir',
          work, '--out', m2])
-    first, second = json.load(open(m1)), json.load(open(m2))
+    first, second = (json.loads(Path(m).read_text()) for m in (m1, m2))
     assert 'coco/bbox_mAP' in first
     assert first == second
 
@@ -133,7 +134,7 @@ def test_train_test_export_and_mmdet_alone(det_setup):
     # mmdet alone loads the exported student: its config names nothing of
     # mmlogitkd; only this CPU machine's torchvision / torch.load shim is
     # loaded, by file path
-    assert 'mmlogitkd' not in open(osp.join(work, 'student.py')).read()
+    assert 'mmlogitkd' not in Path(work, 'student.py').read_text()
     probe = f"""
 import importlib.util, sys, torch
 spec = importlib.util.spec_from_file_location(

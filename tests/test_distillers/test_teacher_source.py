@@ -5,8 +5,11 @@ import pytest
 import torch
 import torch.nn as nn
 
-from mmlogitkd.distillers import (OnlineTeacher, build_host_model,
-                                  load_state_dict_strictly)
+from mmlogitkd.distillers import (
+    OnlineTeacher,
+    build_host_model,
+    load_state_dict_strictly,
+)
 from mmlogitkd.registry import MODELS
 from .conftest import NUM_CLASSES, classifier_cfg, make_batch
 

@@ -4,12 +4,23 @@ in float64, forward and gradient."""
 import pytest
 import torch
 
-from mmlogitkd.losses import (DKDLoss, KDLoss, LDRLDLoss, NKDLoss,
-                              standardize_logits)
+from mmlogitkd.losses import (
+    DKDLoss,
+    KDLoss,
+    LDRLDLoss,
+    NKDLoss,
+    standardize_logits,
+)
 from mmlogitkd.losses.functional import ldrld_loss
 from mmlogitkd.losses.topk import topk_indices
-from .reference import (assert_ldrld_equals_official, dkd_ref, kd_ref,
-                        ldrld_ref, nkd_ref, standardize)
+from .reference import (
+    assert_ldrld_equals_official,
+    dkd_ref,
+    kd_ref,
+    ldrld_ref,
+    nkd_ref,
+    standardize,
+)
 
 CASES = ['normal', 'ties', 'large', 'small', 'two_classes', 'one_row']
 

@@ -4,9 +4,18 @@ dtypes, detached teacher, validation."""
 import pytest
 import torch
 
-from mmlogitkd.losses import (BaseLogitLoss, BatchLogitLoss, DKDLoss, KDLoss,
-                              LDRLDLoss, NKDLoss, RankAlignLoss,
-                              RowwiseLogitLoss, batch_loss, rowwise_loss)
+from mmlogitkd.losses import (
+    BaseLogitLoss,
+    BatchLogitLoss,
+    DKDLoss,
+    KDLoss,
+    LDRLDLoss,
+    NKDLoss,
+    RankAlignLoss,
+    RowwiseLogitLoss,
+    batch_loss,
+    rowwise_loss,
+)
 from mmlogitkd.registry import MODELS
 
 LOSSES = [

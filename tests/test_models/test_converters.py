@@ -13,11 +13,15 @@ from collections import OrderedDict
 import pytest
 import torch
 
-from mmlogitkd.datasets.tiny_imagenet import (collect_tiny_imagenet,
-                                              convert_tiny_imagenet)
-from mmlogitkd.models.converters import (ConversionError,
-                                         convert_mdistiller_state_dict,
-                                         extract_state_dict)
+from mmlogitkd.datasets.tiny_imagenet import (
+    collect_tiny_imagenet,
+    convert_tiny_imagenet,
+)
+from mmlogitkd.models.converters import (
+    ConversionError,
+    convert_mdistiller_state_dict,
+    extract_state_dict,
+)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 MODEL_TOOL = osp.join(REPO, 'tools', 'model_converters',
@@ -292,7 +296,7 @@ def make_tiny_imagenet(root, wnids=WNIDS, per_class=3, val_labels=None):
 
 
 def brute_force_expectation(root):
-    wnids = open(osp.join(root, 'wnids.txt')).read().split()
+    wnids = _read(osp.join(root, 'wnids.txt')).split()
     train = []
     for dirpath, _, files in os.walk(osp.join(root, 'train')):
         for name in files:
@@ -301,7 +305,7 @@ def brute_force_expectation(root):
                 wnid = rel.split(os.sep)[1]
                 train.append((rel.replace(os.sep, '/'), wnids.index(wnid)))
     val = []
-    for line in open(osp.join(root, 'val', 'val_annotations.txt')):
+    for line in _read(osp.join(root, 'val', 'val_annotations.txt')).splitlines():
         name, wnid = line.split('\t')[:2]
         val.append(('val/images/' + name, wnids.index(wnid)))
     return wnids, train, val
@@ -309,7 +313,7 @@ def brute_force_expectation(root):
 
 def read_ann(path):
     items = []
-    for line in open(path):
+    for line in _read(path).splitlines():
         rel, label = line.rstrip('\n').rsplit(' ', 1)
         items.append((rel, int(label)))
     return items
@@ -322,7 +326,7 @@ def test_tiny_imagenet_cli(tmp_path, capsys):
     assert 'train: 9 lines' in out
     wnids, train, val = brute_force_expectation(root)
 
-    assert open(osp.join(root, 'meta', 'classes.txt')).read().split() == wnids
+    assert _read(osp.join(root, 'meta', 'classes.txt')).split() == wnids
     got_train = read_ann(osp.join(root, 'meta', 'train.txt'))
     got_val = read_ann(osp.join(root, 'meta', 'val.txt'))
     assert sorted(got_train) == sorted(train) and len(got_train) == 9
@@ -387,3 +391,8 @@ def test_tiny_imagenet_errors(tmp_path, capsys):
     os.remove(osp.join(root, 'val', 'val_annotations.txt'))
     with pytest.raises(FileNotFoundError, match='val_annotations.txt'):
         collect_tiny_imagenet(root)
+
+
+def _read(path) -> str:
+    with open(path) as f:
+        return f.read()

@@ -11,15 +11,18 @@ import math
 import os
 import os.path as osp
 import pickle
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
 
-from mmlogitkd.models.converters import (ConversionError,
-                                         detectron2_to_mmdet,
-                                         load_detectron2_pkl)
+from mmlogitkd.models.converters import (
+    ConversionError,
+    detectron2_to_mmdet,
+    load_detectron2_pkl,
+)
 from mmlogitkd.models.converters.detectron2 import UnsafePickleError
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -314,7 +317,7 @@ def test_loads_numpy_pickles_of_any_protocol(tmp_path, protocol):
     np.testing.assert_array_equal(loaded['model']['a'], arrays['a'])
     if protocol == 2:
         # numpy 1 wrote numpy.core.*: accepted too
-        data = open(path, 'rb').read()
+        data = Path(path).read_bytes()
         assert b'numpy._core.multiarray' in data
         with open(path, 'wb') as f:
             f.write(data.replace(b'numpy._core.multiarray',
@@ -361,7 +364,7 @@ def test_not_a_checkpoint(tmp_path):
     good = _dump(_d2_ckpt({'w': np.zeros((4, 4), np.float32)}),
                  tmp_path / 'good.pkl')
     truncated = tmp_path / 'truncated.pkl'
-    truncated.write_bytes(open(good, 'rb').read()[:60])
+    truncated.write_bytes(Path(good).read_bytes()[:60])
     text = tmp_path / 'notes.txt'
     text.write_text('hello, this is not a pickle\n')
     saved = tmp_path / 'torch.pth'

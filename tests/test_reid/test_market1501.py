@@ -11,10 +11,17 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from mmlogitkd.datasets import Market1501Dataset
 from mmlogitkd.apis import check_data_paths
-from .conftest import (HEIGHT, NUM_TRAIN_IDS, ROOT, VERSIONED, WIDTH,
-                       market_images, write_market1501)
+from mmlogitkd.datasets import Market1501Dataset
+from .conftest import (
+    HEIGHT,
+    NUM_TRAIN_IDS,
+    ROOT,
+    VERSIONED,
+    WIDTH,
+    market_images,
+    write_market1501,
+)
 
 FOLDER = dict(
     train='bounding_box_train', query='query', gallery='bounding_box_test')

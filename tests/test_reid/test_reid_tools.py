@@ -7,6 +7,7 @@ import os
 import os.path as osp
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -87,7 +88,7 @@ def test_train_test_and_export_to_torchreid(market_root, tmp_path):
     ckpt = osp.join(work, 'epoch_2.pth')
     scalars = glob.glob(osp.join(work, '*', 'vis_data', 'scalars.json'))
     evals = [
-        r for r in map(json.loads, open(scalars[0]))
+        r for r in map(json.loads, Path(scalars[0]).read_text().splitlines())
         if 'reid/mAP' in r
     ]
     assert len(evals) == 2  # after each epoch
@@ -98,7 +99,7 @@ def test_train_test_and_export_to_torchreid(market_root, tmp_path):
     out = osp.join(work, 'metrics.json')
     run(['tools/test.py', str(config), ckpt, '--work-dir', work, '--out',
          out])
-    metrics = json.load(open(out))
+    metrics = json.loads(Path(out).read_text())
     for key in ('reid/mAP', 'reid/rank1', 'reid/rank5'):
         assert 0 <= metrics[key] <= 100
         assert abs(metrics[key] - evals[-1][key]) < 1e-3, key

@@ -87,6 +87,7 @@ class MemoryTraceHook(Hook):
     def after_train(self, runner):
         import json
         import os.path as osp
+
         from mmengine.dist import get_rank
         with open(osp.join(runner.work_dir,
                            f'memory_rank{get_rank()}.json'), 'w') as f:

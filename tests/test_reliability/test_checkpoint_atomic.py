@@ -13,8 +13,11 @@ from mmengine.fileio.backends import LocalBackend
 from mmengine.runner.checkpoint import save_checkpoint
 
 from mmlogitkd.utils import CorruptCheckpointError
-from mmlogitkd.utils.checkpoint import (atomic_save, find_resumable_checkpoint,
-                                        load_checkpoint_file)
+from mmlogitkd.utils.checkpoint import (
+    atomic_save,
+    find_resumable_checkpoint,
+    load_checkpoint_file,
+)
 from .test_checkpoint_payloads import load_tool, run_script, tiny_setup
 
 #: Imported by the run through the config's custom_imports: the first write

@@ -17,11 +17,20 @@ import pytest
 import torch
 
 from mmlogitkd.utils import CorruptCheckpointError, UnsafeCheckpointError
-from .test_checkpoint_payloads import (BROKEN_KINDS, PAYLOADS,  # noqa: F401
-                                      assert_refused, assert_reported_broken,
-                                      broken_files, build_distiller,
-                                      classifier, harmless, load_tool,
-                                      save_detectron2, save_with, tiny_setup)
+from .test_checkpoint_payloads import (  # noqa: F401
+    BROKEN_KINDS,
+    PAYLOADS,
+    assert_refused,
+    assert_reported_broken,
+    broken_files,
+    build_distiller,
+    classifier,
+    harmless,
+    load_tool,
+    save_detectron2,
+    save_with,
+    tiny_setup,
+)
 
 
 @pytest.fixture(scope='module')

@@ -12,16 +12,27 @@ import torch.nn as nn
 from mmengine.runner import load_checkpoint
 
 import mmlogitkd  # noqa: F401  (mmengine's loaders: tests/conftest.py)
-from mmlogitkd.utils import (CheckpointError, CorruptCheckpointError,
-                             UnsafeCheckpointError)
-from mmlogitkd.utils.checkpoint import (check_checkpoint_file,
-                                        load_checkpoint_file,
-                                        state_dict_sha256,
-                                        trusted_checkpoints)
-from .test_checkpoint_payloads import (BROKEN_KINDS, PAYLOADS,  # noqa: F401
-                                      assert_refused, assert_reported_broken,
-                                      broken_files, harmless,
-                                      save_detectron2, save_with)
+from mmlogitkd.utils import (
+    CheckpointError,
+    CorruptCheckpointError,
+    UnsafeCheckpointError,
+)
+from mmlogitkd.utils.checkpoint import (
+    check_checkpoint_file,
+    load_checkpoint_file,
+    state_dict_sha256,
+    trusted_checkpoints,
+)
+from .test_checkpoint_payloads import (  # noqa: F401
+    BROKEN_KINDS,
+    PAYLOADS,
+    assert_refused,
+    assert_reported_broken,
+    broken_files,
+    harmless,
+    save_detectron2,
+    save_with,
+)
 
 
 def _weights():

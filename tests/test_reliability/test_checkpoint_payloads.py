@@ -8,6 +8,7 @@ import os
 import os.path as osp
 import pickle
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -91,7 +92,7 @@ def broken_files(folder, good):
     """``kind -> path`` of files that are no checkpoint: random bytes, a
     text file, an empty file, and ``good`` (a torch.save zip) truncated."""
     folder = str(folder)
-    data = open(good, 'rb').read()
+    data = Path(good).read_bytes()
     files = {}
     files['random'] = osp.join(folder, 'random.pth')
     with open(files['random'], 'wb') as f:

@@ -13,8 +13,13 @@ from mmengine.runner import load_checkpoint
 
 from mmlogitkd.distillers import TeacherMismatchError
 from mmlogitkd.utils.checkpoint import state_dict_sha256
-from .test_checkpoint_payloads import (build_distiller, classifier,
-                                      load_tool, save_teacher, tiny_setup)
+from .test_checkpoint_payloads import (
+    build_distiller,
+    classifier,
+    load_tool,
+    save_teacher,
+    tiny_setup,
+)
 
 TESTS = osp.dirname(osp.dirname(osp.abspath(__file__)))
 

@@ -76,6 +76,7 @@ def test_ldrld_k_within_the_classes(wrapped):
 def test_detector_k_counts_the_background():
     """Detection logits are num_classes + 1 wide (background)."""
     import torch.nn as nn
+
     from mmlogitkd.distillers import logit_width
 
     class BoxHead(nn.Module):

@@ -8,9 +8,9 @@ import re
 import pytest
 from mmengine.config import Config
 
+from mmlogitkd.apis import check_data_paths
 from mmlogitkd.datasets import DigitsDataset, SeededDataset
 from mmlogitkd.engine import check_dataset_labels
-from mmlogitkd.apis import check_data_paths
 from .conftest import train
 
 

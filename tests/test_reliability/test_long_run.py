@@ -54,9 +54,10 @@ def test_long_two_rank_run(tmp_path):
     # a teacher file (random weights: the run tests the machinery, not
     # accuracy) that every rank and the checks below load
     from mmengine.config import Config
+
+    from mmlogitkd.apis import register_all_modules
     from mmlogitkd.distillers import build_host_model
     from mmlogitkd.registry import MODELS
-    from mmlogitkd.apis import register_all_modules
     from mmlogitkd.utils.checkpoint import load_checkpoint_file
     register_all_modules()
     teacher_ckpt = tmp_path / 'teacher.pth'

@@ -11,9 +11,13 @@ import torch
 from mmengine.config import Config
 from torch.utils.data import DataLoader
 
-from mmlogitkd.datasets import (DigitsDataset, SeededDataset, SeededSampler,
-                                sample_seed)
 from mmlogitkd.apis import apply_seeded_data
+from mmlogitkd.datasets import (
+    DigitsDataset,
+    SeededDataset,
+    SeededSampler,
+    sample_seed,
+)
 from .conftest import ok, student_weights, train
 
 PIPELINE = [

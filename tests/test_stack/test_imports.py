@@ -38,8 +38,8 @@ def test_torchreid_is_the_repackaged_layout():
 
 
 def test_registry_scopes():
-    from mmlogitkd.registry import MODELS
     from mmlogitkd.apis import register_all_modules
+    from mmlogitkd.registry import MODELS
     register_all_modules()
     assert MODELS.scope == 'mmlogitkd'
     assert MODELS.get('ClsLogitDistiller') is not None

@@ -4,10 +4,10 @@ import itertools
 
 import pytest
 import torch
-
-import mmlogitkd.compat as compat  # noqa: F401  (must precede torchvision)
 import torchvision  # noqa: E402
 from mmcv.ops import RoIAlign, nms  # noqa: E402
+
+import mmlogitkd.compat as compat  # noqa: F401  (must precede torchvision)
 
 
 def _random_boxes(n, seed, scale=40.):

@@ -76,8 +76,8 @@ def write_folder_dataset(root, per_class=8, size=16):
 @pytest.fixture(scope='module')
 def tiny_setup(tmp_path_factory):
     """A folder dataset, a teacher checkpoint and a distillation config."""
-    from mmlogitkd.distillers import build_host_model
     from mmlogitkd.apis import register_all_modules
+    from mmlogitkd.distillers import build_host_model
     register_all_modules()
     root = tmp_path_factory.mktemp('tiny')
     data = str(root / 'data')

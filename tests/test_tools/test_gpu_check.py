@@ -39,8 +39,8 @@ def test_cpu_smoke_run(tmp_path):
         assert f'host reads {expected} (expected {expected})' in row, row
     assert 'benchmarks' in table and 'skip' in table  # --quick
     logs = os.listdir(tmp_path)
-    assert len(logs) == 1 and 'GPU check summary' in open(
-        tmp_path / logs[0]).read()
+    assert len(logs) == 1 and 'GPU check summary' in (
+        tmp_path / logs[0]).read_text()
 
 
 def test_refuses_a_missing_wheel_folder(tmp_path):

@@ -6,6 +6,7 @@ import os
 import os.path as osp
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -57,7 +58,7 @@ def test_train_then_test_then_extract_student(tiny_setup):
         '--work-dir', work, '--out',
         osp.join(work, 'metrics.json')
     ])
-    metrics = json.load(open(osp.join(work, 'metrics.json')))
+    metrics = json.loads(Path(work, 'metrics.json').read_text())
     assert 0 <= metrics['accuracy/top1'] <= 100, out
 
     # --resume continues from the last checkpoint (the teacher reloaded
@@ -82,6 +83,7 @@ def test_train_then_test_then_extract_student(tiny_setup):
         osp.join(work, 'epoch_3.pth'), student_ckpt
     ])
     from mmengine.runner import load_checkpoint
+
     from mmlogitkd.distillers import build_host_model
     student = build_host_model(
         eval(CLASSIFIER.format(arch='resnet8', classes=NUM_CLASSES)),
@@ -104,7 +106,7 @@ def test_train_then_test_then_extract_student(tiny_setup):
             '--work-dir', work, '--out', out, '--cfg-options',
             'model.teacher_ckpt=/nowhere/teacher.pth'
         ])
-        scores.append(json.load(open(out)))
+        scores.append(json.loads(Path(out).read_text()))
     assert scores[0] == scores[1]
     # ... and refuses a checkpoint that is neither (here: the teacher's)
     result = subprocess.run([

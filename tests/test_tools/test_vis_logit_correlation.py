@@ -8,18 +8,19 @@ import importlib.util
 import os.path as osp
 import re
 
-import mmlogitkd  # noqa: F401  (compat shims first)
 import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
 
+import mmlogitkd  # noqa: F401  (the torchvision shim)
+
 pytest.importorskip('sklearn')
 pytest.importorskip('matplotlib')
 
+from mmlogitkd.apis import register_all_modules  # noqa: E402
 from mmlogitkd.datasets import DigitsDataset  # noqa: E402
 from mmlogitkd.registry import MODELS  # noqa: E402
-from mmlogitkd.apis import register_all_modules  # noqa: E402
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SCRIPT = osp.join(ROOT, 'tools', 'analysis', 'vis_logit_correlation.py')

@@ -5,6 +5,7 @@ registered by the module that reads them."""
 import os.path as osp
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -55,7 +56,7 @@ def test_registered_reader(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match='test-text'):
         load_checkpoint_file(str(path), fmt='test-text')
     register_checkpoint_reader('test-text',
-                               lambda p, allow_unsafe: open(p).read())
+                               lambda p, allow_unsafe: Path(p).read_text())
     assert load_checkpoint_file(str(path), fmt='test-text') == 'hello\n'
     with pytest.raises(ValueError):
         register_checkpoint_reader('torch', lambda p, allow_unsafe: None)

@@ -83,6 +83,7 @@ def test_epoch_warmup_under_iteration_loop_fails_before_building():
 @pytest.mark.parametrize('fails', [False, True])
 def test_launched_main_destroys_the_group_and_exits(tmp_path, fails):
     import torch.distributed as dist
+
     from mmlogitkd.apis import run_launched_main
     exits = []
 

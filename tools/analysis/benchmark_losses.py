@@ -21,8 +21,15 @@ from itertools import combinations
 import torch
 import torch.nn.functional as F
 
-from mmlogitkd.losses import (DKDLoss, KDLoss, LDRLDLoss, NKDLoss,
-                              RankAlignLoss, ScaleDecoupledLoss, soft_rank)
+from mmlogitkd.losses import (
+    DKDLoss,
+    KDLoss,
+    LDRLDLoss,
+    NKDLoss,
+    RankAlignLoss,
+    ScaleDecoupledLoss,
+    soft_rank,
+)
 
 SHAPES = [
     ('CIFAR-100', 64, 100),

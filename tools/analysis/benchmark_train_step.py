@@ -47,9 +47,9 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 import torch  # noqa: E402
 from mmengine.optim import build_optim_wrapper  # noqa: E402
 
+from mmlogitkd.apis import register_all_modules  # noqa: E402
 from mmlogitkd.distillers import build_host_model  # noqa: E402
 from mmlogitkd.registry import MODELS  # noqa: E402
-from mmlogitkd.apis import register_all_modules  # noqa: E402
 
 CLS_METHODS = {
     'kd': dict(kd=dict(type='KDLoss', temperature=4.0)),
@@ -137,8 +137,9 @@ def cls_setup(args):
     """Batch, models and the floor's two parts for classification."""
     from mmpretrain.structures import DataSample
 
-    from mmlogitkd.models.backbones.cifar_zoo import \
-        get_classifier_cfg as classifier
+    from mmlogitkd.models.backbones.cifar_zoo import (
+        get_classifier_cfg as classifier,
+    )
     batch = dict(
         inputs=list(
             torch.randint(0, 256, (args.batch, 3, args.size, args.size),
@@ -230,9 +231,11 @@ def make_batch_cache(folder, batch, teacher_cfg, args):
     import numpy as np
 
     from mmlogitkd.distillers import grid_cell_logits
-    from mmlogitkd.distillers.teacher_cache import (CACHE_FORMAT,
-                                                    CACHE_VERSION,
-                                                    teacher_preprocessor_cfg)
+    from mmlogitkd.distillers.teacher_cache import (
+        CACHE_FORMAT,
+        CACHE_VERSION,
+        teacher_preprocessor_cfg,
+    )
     from mmlogitkd.utils.checkpoint import state_dict_sha256
     teacher = build_host_model(teacher_cfg, 'teacher').eval()
     ckpt = osp.join(folder, 'teacher.pth')

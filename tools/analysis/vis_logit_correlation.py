@@ -33,7 +33,9 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
     __file__)))))
 
-import mmlogitkd  # noqa: E402,F401  (compat shims first)
+import mmlogitkd  # noqa: E402,F401  (the torchvision shim first)
+
+# isort: split
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
@@ -125,10 +127,11 @@ def correlation_difference(teacher_logits: np.ndarray,
 def build_models(cfg, teacher_ckpt, student_ckpt, allow_unsafe=False):
     """Teacher and student of a distillation config, each with its own data
     preprocessor, their weights loaded strictly; eval mode."""
-    from mmlogitkd.distillers import (build_host_model,
-                                      load_teacher_checkpoint)
-    from mmlogitkd.distillers.student import (distiller_class,
-                                              load_student_weights)
+    from mmlogitkd.distillers import build_host_model, load_teacher_checkpoint
+    from mmlogitkd.distillers.student import (
+        distiller_class,
+        load_student_weights,
+    )
     cls = distiller_class(cfg.model)
     if cls is None:
         raise ValueError(
