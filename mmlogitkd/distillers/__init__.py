@@ -1,5 +1,5 @@
 # Copyright (c) mmlogitkd contributors. All rights reserved.
-from .base_distiller import BaseLogitDistiller, build_distill_losses
+from .base_distiller import BaseLogitDistiller
 from .checkpoint_loading import (
                                  load_state_dict_strictly,
                                  load_student_checkpoint,
@@ -9,12 +9,13 @@ from .cls_distiller import ClsLogitDistiller
 from .data_preprocessor import DistillDataPreprocessor, same_preprocessing
 from .det_distiller import DetLogitDistiller
 from .host_models import (
-                                 box_head,
-                                 build_host_model,
-                                 logit_width,
-                                 num_classes_of,
-                                 resolve_cfg_path,
-                                 resolve_host_cfg,
+    box_head,
+    build_distill_losses,
+    build_host_model,
+    logit_width,
+    num_classes_of,
+    resolve_cfg_path,
+    resolve_host_cfg,
 )
 from .multiview_cls_distiller import MultiViewClsDistiller
 from .nonfinite_guard import NONFINITE_MODES, NonFiniteGuard

@@ -7,11 +7,14 @@ import torch.nn as nn
 from mmengine.model import BaseModel
 from mmengine.optim import OptimWrapper
 
-from mmlogitkd.registry import MODELS
-from mmlogitkd.utils.registry_hints import explain_unknown_type
 from .checkpoint_loading import load_student_checkpoint
 from .data_preprocessor import DistillDataPreprocessor
-from .host_models import build_host_model, logit_width, num_classes_of
+from .host_models import (
+    build_distill_losses,
+    build_host_model,
+    logit_width,
+    num_classes_of,
+)
 from .nonfinite_guard import DEFAULT_MAX_SKIPS, NonFiniteGuard
 from .paired_logits import PairedLogits
 from .teacher_checksum import (
@@ -21,26 +24,6 @@ from .teacher_checksum import (
 from .teacher_source import build_teacher_source
 from .two_pass_step import check_wrapper, is_two_pass
 from .warmup import DistillWarmup
-
-
-def build_distill_losses(cfgs: Dict[str, Union[dict, nn.Module]]
-                         ) -> nn.ModuleDict:
-    """``name -> loss`` from ``name -> config``; a misspelt type fails
-    naming ``model.distill_losses.<name>`` and the closest registered
-    types."""
-    losses = {}
-    for name, cfg in cfgs.items():
-        if isinstance(cfg, nn.Module):
-            losses[name] = cfg
-            continue
-        try:
-            losses[name] = MODELS.build(cfg)
-        except KeyError as err:
-            hint = explain_unknown_type(err, f'model.distill_losses.{name}')
-            if hint is None:
-                raise
-            raise hint from None
-    return nn.ModuleDict(losses)
 
 
 def _extra_log_vars(name: str,

@@ -4,7 +4,7 @@ mmdet, torchreid): their configs resolved and built in that library's
 scope, and the class counts read from the built models."""
 import copy
 import os.path as osp
-from typing import Optional, Union
+from typing import Dict, Optional, Union
 
 import torch.nn as nn
 from mmengine.config import Config, ConfigDict
@@ -145,3 +145,23 @@ def logit_width(model: nn.Module) -> Optional[int]:
             return fc.out_features
     num = num_classes_of(model)
     return num + 1 if num is not None and head is not None else num
+
+
+def build_distill_losses(cfgs: Dict[str, Union[dict, nn.Module]]
+                         ) -> nn.ModuleDict:
+    """``name -> loss`` from ``name -> config``; a misspelt type fails
+    naming ``model.distill_losses.<name>`` and the closest registered
+    types."""
+    losses = {}
+    for name, cfg in cfgs.items():
+        if isinstance(cfg, nn.Module):
+            losses[name] = cfg
+            continue
+        try:
+            losses[name] = MODELS.build(cfg)
+        except KeyError as err:
+            hint = explain_unknown_type(err, f'model.distill_losses.{name}')
+            if hint is None:
+                raise
+            raise hint from None
+    return nn.ModuleDict(losses)
