@@ -3,14 +3,11 @@
 # 76.16, student 70.13 (torchvision teacher in the paper).
 # Official ImageNet settings (hunto/image_classification_sota,
 # configs/strategies/distill/resnet_dist.yaml, 8 GPUs): kd 'dist', i.e. T 1,
-# beta = gamma = 1, kd_loss_weight 2, CE weight 1; batch 256 (32 per GPU), lr
-# 0.1, /10 every 30 epochs, Nesterov, no weight decay on biases and norm
-# layers.
+# beta = gamma = 1, kd_loss_weight 2, CE weight 1; the recipe (batch 256, lr
+# 0.1, Nesterov): ./_imagenet_recipe.py.
 _base_ = [
     '../_base_/pairs/models/imagenet_r50_mv1.py',
-    '../_base_/datasets/imagenet_bs32.py',
-    '../_base_/schedules/imagenet_sgd_100e_bs256_nesterov_nowd_bn_bias.py',
-    '../_base_/default_runtime.py',
+    './_imagenet_recipe.py',
 ]
 
 model = dict(

@@ -5,16 +5,11 @@
 # the authors' Distiller/SKD.py (HyunJunSik/StreamLined), which its CIFAR-100
 # script uses; the docstring says each pair had its own optimum, published for
 # ResNet32x4 -> ResNet8x4 only.
-# Recipe: the authors' CIFAR-100 script
-# (CIFAR-100/Utils/distillation_train.py): each epoch goes over the training
-# set twice, once with crop + flip and once with RandAugment(2, 10) + cutout
-# added (./_cifar100_plain_and_randaugment.py); batch 64, 240 epochs, lr 0.1
-# for every student, /10 at 150, 180, 210, weight decay 5e-4.
+# Recipe: the authors' CIFAR-100 script (./_cifar100_recipe.py: each epoch
+# the training set twice, plain and with RandAugment; batch 64, lr 0.1).
 _base_ = [
     '../_base_/pairs/models/cifar100_r32x4_shv1.py',
-    './_cifar100_plain_and_randaugment.py',
-    '../_base_/schedules/cifar100_sgd_240e_lr0.1.py',
-    '../_base_/default_runtime.py',
+    './_cifar100_recipe.py',
 ]
 
 model = dict(

@@ -3,16 +3,13 @@
 # only).
 # Settings of the authors' ImageNet script (HyunJunSik/StreamLined,
 # ImageNet/Utils/distillation_train.py, ResNet34 -> ResNet18): T 1, tikhonov
-# 0.1, SKD weight 0.9, CE weight 0.1 (Distiller/SKD.py defaults); batch 64 on
-# one GPU, lr 0.1, /10 at 30, 60, 90, weight decay 1e-4. The script has no
+# 0.1, SKD weight 0.9, CE weight 0.1 (Distiller/SKD.py defaults); its recipe
+# (batch 64 on one GPU, lr 0.1): ./_imagenet_recipe.py. The script has no
 # ResNet50 -> MobileNetV1 run; this config carries its ResNet34 -> ResNet18
-# settings. On 8 GPUs (batch 512) add --auto-scale-lr to keep the authors' lr
-# per image.
+# settings.
 _base_ = [
     '../_base_/pairs/models/imagenet_r50_mv1.py',
-    '../_base_/datasets/imagenet_bs64.py',
-    '../_base_/schedules/imagenet_sgd_100e_bs64_lr0.1.py',
-    '../_base_/default_runtime.py',
+    './_imagenet_recipe.py',
 ]
 
 model = dict(

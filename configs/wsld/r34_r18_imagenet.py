@@ -5,12 +5,10 @@
 # Official settings (bellymonster/Weighted-Soft-Label-Distillation:
 # knowledge_distiller.py, imagenet_train_cfg.py, train_with_distillation.py;
 # the same for both of its pairs): T 2, alpha 2.5 (the WSLD weight), CE weight
-# 1; batch 256, lr 0.1, /10 every 30 epochs, Nesterov, weight decay 1e-4.
+# 1; the recipe (batch 256, lr 0.1, Nesterov): ./_imagenet_recipe.py.
 _base_ = [
     '../_base_/pairs/models/imagenet_r34_r18.py',
-    '../_base_/datasets/imagenet_bs32.py',
-    '../_base_/schedules/imagenet_sgd_100e_bs256_nesterov.py',
-    '../_base_/default_runtime.py',
+    './_imagenet_recipe.py',
 ]
 
 model = dict(

@@ -1,9 +1,9 @@
 # Copyright (c) mmlogitkd contributors. All rights reserved.
 from .base_distiller import BaseLogitDistiller
 from .checkpoint_loading import (
-                                 load_state_dict_strictly,
-                                 load_student_checkpoint,
-                                 load_teacher_checkpoint,
+    load_state_dict_strictly,
+    load_student_checkpoint,
+    load_teacher_checkpoint,
 )
 from .cls_distiller import ClsLogitDistiller
 from .data_preprocessor import DistillDataPreprocessor, same_preprocessing
@@ -22,18 +22,18 @@ from .nonfinite_guard import NONFINITE_MODES, NonFiniteGuard
 from .paired_logits import PairedLogits
 from .reid_distiller import ReIDLogitDistiller
 from .student import (
-                                 load_student_weights,
-                                 student_config,
-                                 student_runtime_config,
-                                 student_weights,
+    load_student_weights,
+    student_config,
+    student_runtime_config,
+    student_weights,
 )
 from .teacher_cache import TeacherCacheMismatch, TeacherLogitCache
 from .teacher_checksum import TeacherMismatchError
 from .teacher_source import (
-                                 CachedTeacher,
-                                 OnlineTeacher,
-                                 TeacherSource,
-                                 build_teacher_source,
+    CachedTeacher,
+    OnlineTeacher,
+    TeacherSource,
+    build_teacher_source,
 )
 from .views import grid_cell_logits, polyphase_views
 from .warmup import DistillWarmup

@@ -19,11 +19,12 @@ views stacked on the batch axis (``[2N, C]``); the CPU top-k of LDRLD is
 """
 from . import functional
 from .base import (
-                   BaseLogitLoss,
-                   BatchLogitLoss,
-                   RowwiseLogitLoss,
-                   batch_loss,
-                   rowwise_loss,
+    BaseLogitLoss,
+    BatchLogitLoss,
+    RowwiseLogitLoss,
+    TermsBatchLoss,
+    batch_loss,
+    rowwise_loss,
 )
 from .ctkd_loss import CTKDLoss
 from .dist_loss import DISTLoss
@@ -44,7 +45,8 @@ from .wsld_loss import WSLDLoss
 from .wttm_loss import WTTMLoss
 
 __all__ = [
-    'BaseLogitLoss', 'RowwiseLogitLoss', 'BatchLogitLoss', 'rowwise_loss',
+    'BaseLogitLoss', 'RowwiseLogitLoss', 'BatchLogitLoss', 'TermsBatchLoss',
+    'rowwise_loss',
     'batch_loss', 'KDLoss', 'DKDLoss', 'NKDLoss', 'LDRLDLoss',
     'RankAlignLoss', 'ScaleDecoupledLoss', 'CTKDLoss', 'MLKDLoss',
     'DISTLoss', 'SKDLoss',

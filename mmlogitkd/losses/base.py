@@ -22,7 +22,7 @@ logits in full precision and returns ``[N]`` (row-wise) or a scalar
 (batch-level).
 """
 import contextlib
-from typing import Callable, Optional
+from typing import Callable, Dict, Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -37,8 +37,8 @@ from .utils import (
 )
 
 __all__ = [
-    'BaseLogitLoss', 'RowwiseLogitLoss', 'BatchLogitLoss', 'rowwise_loss',
-    'batch_loss'
+    'BaseLogitLoss', 'RowwiseLogitLoss', 'BatchLogitLoss', 'TermsBatchLoss',
+    'rowwise_loss', 'batch_loss'
 ]
 
 _LOW_PRECISION = (torch.float16, torch.bfloat16)
@@ -301,3 +301,44 @@ def batch_loss(maths: Callable) -> Callable:
         return loss if self.loss_weight == 1 else loss * self.loss_weight
 
     return _as_forward(forward, maths, 'batch')
+
+
+class TermsBatchLoss(BatchLogitLoss):
+    """A batch-level loss that is a weighted sum of named terms (MLKD's
+    three levels, DIST's two relations, SKD's two terms) and reports each
+    term to the log.
+
+    The maths computes the terms ``[K]`` in the order of :attr:`term_names`
+    and passes them through :meth:`keep_terms`; :meth:`extra_log_vars` gives
+    the distiller those of the last call.
+
+    Args: see :class:`BatchLogitLoss`.
+    """
+
+    #: the names of the terms, in the order the maths computes them
+    term_names: Tuple[str, ...] = ()
+    _last_terms: Optional[Tensor] = None
+
+    def keep_terms(self, terms: Tensor) -> Tensor:
+        """Keep ``terms [K]`` (detached) for :meth:`extra_log_vars`;
+        returns them unchanged."""
+        self._last_terms = terms.detach()
+        return terms
+
+    def check_rows(self, logits: Tensor, why: str) -> None:
+        """Raise a ``ValueError`` when ``logits [N, C]`` have N < 2 rows,
+        which the method's statistics over the batch need (``why`` says
+        which). Called by the maths, after the empty batch has been
+        answered."""
+        if logits.shape[0] < 2:
+            raise ValueError(
+                f'{type(self).__name__} needs N >= 2 rows ({why}), got '
+                f'logits of shape {tuple(logits.shape)}')
+
+    def extra_log_vars(self) -> Dict[str, Tensor]:
+        """The terms of the last call by :attr:`term_names` (detached,
+        before the term weights and ``loss_weight``); empty before the
+        first call."""
+        if self._last_terms is None:
+            return {}
+        return dict(zip(self.term_names, self._last_terms))

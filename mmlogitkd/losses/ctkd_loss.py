@@ -6,8 +6,11 @@ from torch import Tensor
 
 from mmlogitkd.registry import MODELS
 from .base import RowwiseLogitLoss, rowwise_loss
-from .ctkd_temperature import (InstanceTemperature, build_temperature_module,
-                               cosine_lambda)
+from .ctkd_temperature import (
+    InstanceTemperature,
+    build_temperature_module,
+    cosine_lambda,
+)
 from .functional import dkd_loss, kd_loss
 
 

@@ -3,13 +3,13 @@
 NeurIPS 2022; official code ``hunto/DIST_KD``, its ``classification``
 submodule ``hunto/image_classification_sota``,
 ``lib/models/losses/dist_kd.py``)."""
-from typing import Dict, Optional
+from typing import Optional
 
 import torch
 from torch import Tensor
 
 from mmlogitkd.registry import MODELS
-from .base import BatchLogitLoss, batch_loss
+from .base import TermsBatchLoss, batch_loss
 from .functional import standardize_logits
 
 __all__ = ['DISTLoss', 'pearson_correlation', 'dist_relations']
@@ -68,14 +68,17 @@ def dist_relations(student: Tensor,
 
 
 @MODELS.register_module()
-class DISTLoss(BatchLogitLoss):
+class DISTLoss(TermsBatchLoss):
     """DIST: inter- and intra-class Pearson relations of the probabilities.
 
     Call: ``loss(student [N, C], teacher [N, C], target [N] | None) ->
     scalar``; N >= 2, C >= 2; ``target`` is accepted and ignored. A
     batch-level loss (:class:`BatchLogitLoss`): the intra-class relation is
     a correlation over the batch, so there is no per-row value, and
-    ``weight``, ``avg_factor`` and ``reduction='none'`` are refused.
+    ``weight``, ``avg_factor`` and ``reduction='none'`` are refused. The
+    two relations of the last call (``T^2`` included, before ``beta`` /
+    ``gamma``) are logged as ``inter`` and ``intra``
+    (:class:`~mmlogitkd.losses.mlkd_loss.TermsBatchLoss`).
 
     With ``P = softmax(z / T)`` (``[N, C]``) and ``rho(a, b) = <a - mean a,
     b - mean b> / (||a - mean a|| * ||b - mean b|| + 1e-8)``::
@@ -122,6 +125,7 @@ class DISTLoss(BatchLogitLoss):
     """
 
     min_classes = 2
+    term_names = ('inter', 'intra')
 
     def __init__(self,
                  beta: float = 1.0,
@@ -138,32 +142,21 @@ class DISTLoss(BatchLogitLoss):
         self.beta = float(beta)
         self.gamma = float(gamma)
         self.temperature = float(temperature)
-        self._last_terms: Optional[Tensor] = None
 
     @batch_loss
     def forward(self, student: Tensor, teacher: Tensor,
                 target: Optional[Tensor]) -> Tensor:
         """Scalar DIST (before ``loss_weight``) of prepared ``[N, C]``
         logits (see :func:`~mmlogitkd.losses.batch_loss` for the call)."""
-        if student.shape[0] < 2:
-            raise ValueError(
-                'DISTLoss needs N >= 2 rows (its intra-class relation is a '
-                'Pearson correlation over the batch), got logits of shape '
-                f'{tuple(student.shape)}')
+        self.check_rows(
+            student, 'its intra-class relation is a Pearson correlation over '
+            'the batch')
         if self.standardize:
             student = standardize_logits(student)
             teacher = standardize_logits(teacher)
-        terms = dist_relations(student, teacher, self.temperature)
-        self._last_terms = terms.detach()
+        terms = self.keep_terms(
+            dist_relations(student, teacher, self.temperature))
         return self.beta * terms[0] + self.gamma * terms[1]
-
-    def extra_log_vars(self) -> Dict[str, Tensor]:
-        """The two relations of the last call (detached, ``T^2`` included,
-        before ``beta`` / ``gamma`` and ``loss_weight``): ``inter``,
-        ``intra``."""
-        if self._last_terms is None:
-            return {}
-        return dict(zip(('inter', 'intra'), self._last_terms))
 
     def extra_repr(self) -> str:
         return (f'beta={self.beta}, gamma={self.gamma}, temperature='

@@ -6,19 +6,19 @@ Distillation", CVPR 2023; official code
 ``sunshangquan/logit-standardization-KD``, ``mdistiller/distillers/MLKD.py``).
 """
 import math
-from typing import Dict, Optional, Sequence
+from typing import Optional, Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
 from mmlogitkd.registry import MODELS
-from .base import BatchLogitLoss, batch_loss
+from .base import TermsBatchLoss, batch_loss
 from .functional import standardize_logits
 
 __all__ = [
-    'MLKDLoss', 'mlkd_terms', 'median_fraction', 'multi_temperature_kd',
-    'gram_losses'
+    'MLKDLoss', 'TermsBatchLoss', 'mlkd_terms', 'median_fraction',
+    'multi_temperature_kd', 'gram_losses'
 ]
 
 
@@ -181,7 +181,7 @@ def _temperatures(values: Sequence[float], name: str) -> tuple:
 
 
 @MODELS.register_module()
-class MLKDLoss(BatchLogitLoss):
+class MLKDLoss(TermsBatchLoss):
     """Multi-level logit distillation on a weak and a strong view.
 
     Call: ``loss(student [2N, C], teacher [2N, C], target [2N] | None) ->
@@ -247,6 +247,7 @@ class MLKDLoss(BatchLogitLoss):
     """
 
     min_classes = 2
+    term_names = ('instance', 'batch', 'class')
 
     def __init__(self,
                  temperatures: Sequence[float] = (4., 3., 5., 2., 6.),
@@ -271,7 +272,6 @@ class MLKDLoss(BatchLogitLoss):
         self.class_weight = float(class_weight)
         self.confidence_mask = bool(confidence_mask)
         self.standardize_all_levels = bool(standardize_all_levels)
-        self._last_terms: Optional[Tensor] = None
 
     @batch_loss
     def forward(self, student: Tensor, teacher: Tensor,
@@ -285,20 +285,13 @@ class MLKDLoss(BatchLogitLoss):
                 f'rows), got logits of shape {tuple(student.shape)} '
                 '(an odd number of rows). Use MultiViewClsDistiller with a '
                 'two-view pipeline.')
-        terms = mlkd_terms(student, teacher, self.temperatures,
-                           self.strong_temperatures,
-                           self.extra_weak_temperatures, self.confidence_mask,
-                           self.standardize, self.standardize_all_levels)
-        self._last_terms = terms.detach()
+        terms = self.keep_terms(
+            mlkd_terms(student, teacher, self.temperatures,
+                       self.strong_temperatures, self.extra_weak_temperatures,
+                       self.confidence_mask, self.standardize,
+                       self.standardize_all_levels))
         return (self.instance_weight * terms[0] +
                 self.batch_weight * terms[1] + self.class_weight * terms[2])
-
-    def extra_log_vars(self) -> Dict[str, Tensor]:
-        """The three levels of the last call (detached, before the level
-        weights and ``loss_weight``): ``instance``, ``batch``, ``class``."""
-        if self._last_terms is None:
-            return {}
-        return dict(zip(('instance', 'batch', 'class'), self._last_terms))
 
     def extra_repr(self) -> str:
         return (f'temperatures={self.temperatures}, strong_temperatures='

@@ -9,8 +9,12 @@ from torch import Tensor
 
 from mmlogitkd.registry import MODELS
 from .base import RowwiseLogitLoss
-from .utils import (check_logit_pair, check_reduction, check_target,
-                    weight_reduce_loss)
+from .utils import (
+    check_logit_pair,
+    check_reduction,
+    check_target,
+    weight_reduce_loss,
+)
 
 __all__ = ['ScaleDecoupledLoss']
 

@@ -1,7 +1,7 @@
 # Copyright (c) mmlogitkd contributors. All rights reserved.
 """SKD: streamlined knowledge distillation (Jeong et al., CVPR 2026; the
 authors' code ``HyunJunSik/StreamLined``, ``Distiller/SKD.py``)."""
-from typing import Dict, Optional
+from typing import Optional
 
 import torch
 import torch.nn.functional as F
@@ -9,7 +9,7 @@ from torch import Tensor
 from torch.autograd.function import once_differentiable
 
 from mmlogitkd.registry import MODELS
-from .base import BatchLogitLoss, batch_loss
+from .base import TermsBatchLoss, batch_loss
 from .functional import kd_loss, standardize_logits
 from .mlkd_loss import median_fraction
 
@@ -130,7 +130,7 @@ def skd_terms(student: Tensor,
 
 
 @MODELS.register_module()
-class SKDLoss(BatchLogitLoss):
+class SKDLoss(TermsBatchLoss):
     """Streamlined knowledge distillation: a confidence-scaled KD term and
     a Mahalanobis direction term on the batch's Gram matrices.
 
@@ -139,7 +139,9 @@ class SKDLoss(BatchLogitLoss):
     reads it; the cross-entropy that does is the task loss's). A
     batch-level loss (:class:`BatchLogitLoss`): the direction term's
     covariance spans the rows, so ``weight``, ``avg_factor`` and
-    ``reduction='none'`` are refused.
+    ``reduction='none'`` are refused. The two terms of the last call
+    (confidence fractions included) are logged as ``kd`` and ``direction``
+    (:class:`~mmlogitkd.losses.mlkd_loss.TermsBatchLoss`).
 
     With ``p = softmax(t)`` the teacher's probabilities at T = 1,
     ``m`` the fraction of rows whose ``max_c p`` is at or below its median
@@ -196,6 +198,8 @@ class SKDLoss(BatchLogitLoss):
             :class:`BatchLogitLoss`.
     """
 
+    term_names = ('kd', 'direction')
+
     def __init__(self,
                  temperature: float = 4.0,
                  tikhonov: float = 0.1,
@@ -210,29 +214,18 @@ class SKDLoss(BatchLogitLoss):
                 f"term's covariance positive definite), got {tikhonov}")
         self.temperature = float(temperature)
         self.tikhonov = float(tikhonov)
-        self._last_terms: Optional[Tensor] = None
 
     @batch_loss
     def forward(self, student: Tensor, teacher: Tensor,
                 target: Optional[Tensor]) -> Tensor:
         """Scalar SKD (before ``loss_weight``) of prepared ``[N, C]``
         logits (see :func:`~mmlogitkd.losses.batch_loss` for the call)."""
-        if student.shape[0] < 2:
-            raise ValueError(
-                'SKDLoss needs N >= 2 rows (its direction term is a '
-                'covariance over the batch), got logits of shape '
-                f'{tuple(student.shape)}')
-        terms = skd_terms(student, teacher, self.temperature, self.tikhonov,
-                          self.standardize)
-        self._last_terms = terms.detach()
+        self.check_rows(student,
+                        'its direction term is a covariance over the batch')
+        terms = self.keep_terms(
+            skd_terms(student, teacher, self.temperature, self.tikhonov,
+                      self.standardize))
         return terms.sum()
-
-    def extra_log_vars(self) -> Dict[str, Tensor]:
-        """The two terms of the last call (detached, confidence fractions
-        included, before ``loss_weight``): ``kd``, ``direction``."""
-        if self._last_terms is None:
-            return {}
-        return dict(zip(('kd', 'direction'), self._last_terms))
 
     def extra_repr(self) -> str:
         return (f'temperature={self.temperature}, tikhonov={self.tikhonov}, '

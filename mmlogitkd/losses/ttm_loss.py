@@ -54,6 +54,16 @@ def power_transform(teacher: Tensor, power: float) -> Tuple[Tensor, Tensor]:
     return a - log_norm[:, None], log_norm
 
 
+def _transformed_kl(student: Tensor, teacher: Tensor,
+                    power: float) -> Tuple[Tensor, Tensor]:
+    """``KL(p_t || softmax(s))`` per row (``[N]``) and ``log Z`` (``[N]``)
+    of the power transform (:func:`power_transform`)."""
+    log_pt, log_norm = power_transform(teacher, power)
+    log_ps = F.log_softmax(student, dim=1)
+    kl = F.kl_div(log_ps, log_pt, reduction='none', log_target=True).sum(1)
+    return kl, log_norm
+
+
 def ttm_loss(student: Tensor, teacher: Tensor, power: float = 1.0) -> Tensor:
     """TTM per row: ``KL(p_t || softmax(s))`` with ``p_t`` the
     power-transformed teacher (:func:`power_transform`), no temperature on
@@ -67,28 +77,16 @@ def ttm_loss(student: Tensor, teacher: Tensor, power: float = 1.0) -> Tensor:
     Returns:
         Tensor: ``[N]`` per-row loss.
     """
-    log_pt, _ = power_transform(teacher, power)
-    log_ps = F.log_softmax(student, dim=1)
-    return F.kl_div(log_ps, log_pt, reduction='none', log_target=True).sum(1)
+    return _transformed_kl(student, teacher, power)[0]
 
 
 def wttm_loss(student: Tensor, teacher: Tensor, power: float = 1.0) -> Tensor:
     """WTTM per row: ``Z * KL(p_t || softmax(s))`` with
     ``Z = sum_c softmax(t)_c^l`` the normaliser of the power transform
     (:func:`power_transform`), a function of the teacher only (official
-    ``WTTM.forward``).
-
-    Args:
-        student (Tensor): ``[N, C]`` student logits.
-        teacher (Tensor): ``[N, C]`` teacher logits.
-        power (float): ``l`` > 0. Defaults to 1.0.
-
-    Returns:
-        Tensor: ``[N]`` per-row loss.
+    ``WTTM.forward``). Arguments and result as :func:`ttm_loss`.
     """
-    log_pt, log_norm = power_transform(teacher, power)
-    log_ps = F.log_softmax(student, dim=1)
-    kl = F.kl_div(log_ps, log_pt, reduction='none', log_target=True).sum(1)
+    kl, log_norm = _transformed_kl(student, teacher, power)
     return log_norm.exp() * kl
 
 

@@ -11,7 +11,8 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mmlogitkd.registry import MODELS
-from .base import RowwiseLogitLoss, rowwise_loss
+from .base import rowwise_loss
+from .kd_loss import KDLoss
 
 __all__ = ['WSLDLoss', 'wsld_weights', 'wsld_loss']
 
@@ -74,7 +75,7 @@ def wsld_loss(student: Tensor,
 
 
 @MODELS.register_module()
-class WSLDLoss(RowwiseLogitLoss):
+class WSLDLoss(KDLoss):
     """Weighted soft label distillation (WSLD, ICLR 2021): the soft term.
 
     Per row ``l_n = T^2 * w_n * CE(softmax(t_n / T), softmax(s_n / T))``
@@ -113,7 +114,10 @@ class WSLDLoss(RowwiseLogitLoss):
     Call: ``loss(student [N, C], teacher [N, C], target [N]) -> scalar``
     (``[N]`` for ``reduction='none'``); ``target`` is required. See
     :class:`RowwiseLogitLoss` for the shared arguments (``loss_weight``,
-    ``reduction``, ``standardize``, ``weight``, ``avg_factor``).
+    ``reduction``, ``standardize``, ``weight``, ``avg_factor``). Built on
+    :class:`~mmlogitkd.losses.KDLoss` for its one argument: ``temperature``
+    is checked, stored and shown as there; the maths (above) and the
+    default differ.
 
     Args:
         temperature (float): T of the soft term. Defaults to 2.0.
@@ -122,10 +126,7 @@ class WSLDLoss(RowwiseLogitLoss):
     requires_target = True
 
     def __init__(self, temperature: float = 2.0, **kwargs) -> None:
-        super().__init__(**kwargs)
-        if not temperature > 0:
-            raise ValueError(f'temperature must be > 0, got {temperature}')
-        self.temperature = float(temperature)
+        super().__init__(temperature, **kwargs)
 
     @rowwise_loss
     def forward(self, student: Tensor, teacher: Tensor,
@@ -133,6 +134,3 @@ class WSLDLoss(RowwiseLogitLoss):
         """``[N]`` per-row WSLD soft term of prepared ``[N, C]`` logits
         (see :func:`~mmlogitkd.losses.rowwise_loss` for the call)."""
         return wsld_loss(student, teacher, target, self.temperature)
-
-    def extra_repr(self) -> str:
-        return f'temperature={self.temperature}, {super().extra_repr()}'

@@ -4,12 +4,12 @@ from typing import Optional
 from torch import Tensor
 
 from mmlogitkd.registry import MODELS
-from .base import RowwiseLogitLoss, rowwise_loss
-from .ttm_loss import check_power, wttm_loss
+from .base import rowwise_loss
+from .ttm_loss import TTMLoss, wttm_loss
 
 
 @MODELS.register_module()
-class WTTMLoss(RowwiseLogitLoss):
+class WTTMLoss(TTMLoss):
     """Weighted transformed teacher matching (WTTM, ICLR 2024): TTM with a
     per-sample weight.
 
@@ -39,18 +39,9 @@ class WTTMLoss(RowwiseLogitLoss):
     both logits before the transform, so ``Z_n`` comes from the
     standardized teacher too; the official code has no such option.
 
-    Call: ``loss(student [N, C], teacher [N, C], target [N] | None) ->
-    scalar`` (``[N]`` for ``reduction='none'``); ``target`` is accepted and
-    ignored. See :class:`RowwiseLogitLoss` for the shared arguments.
-
-    Args:
-        power (float): ``l`` > 0, the exponent of the teacher's
-            probabilities. Defaults to 1.0.
+    The call and the arguments (``power``, checked and shown the same way)
+    are :class:`~mmlogitkd.losses.TTMLoss`'s; only the maths differs.
     """
-
-    def __init__(self, power: float = 1.0, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.power = check_power(power)
 
     @rowwise_loss
     def forward(self, student: Tensor, teacher: Tensor,
@@ -58,6 +49,3 @@ class WTTMLoss(RowwiseLogitLoss):
         """``[N]`` per-row WTTM of prepared ``[N, C]`` logits (see
         :func:`~mmlogitkd.losses.rowwise_loss` for the call)."""
         return wttm_loss(student, teacher, self.power)
-
-    def extra_repr(self) -> str:
-        return f'power={self.power}, {super().extra_repr()}'

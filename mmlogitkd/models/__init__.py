@@ -1,16 +1,16 @@
 # Copyright (c) mmlogitkd contributors. All rights reserved.
 from .backbones import (
-                        CIFAR_ZOO,
-                        CifarMobileNetV2,
-                        CifarResNet,
-                        CifarResNet50,
-                        CifarResNetV2,
-                        CifarShuffleNetV1,
-                        CifarShuffleNetV2,
-                        CifarVGG,
-                        CifarWideResNet,
-                        KDMobileNetV1,
-                        get_classifier_cfg,
+    CIFAR_ZOO,
+    CifarMobileNetV2,
+    CifarResNet,
+    CifarResNet50,
+    CifarResNetV2,
+    CifarShuffleNetV1,
+    CifarShuffleNetV2,
+    CifarVGG,
+    CifarWideResNet,
+    KDMobileNetV1,
+    get_classifier_cfg,
 )
 
 __all__ = [
