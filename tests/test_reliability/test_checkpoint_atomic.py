@@ -6,6 +6,7 @@ import glob
 import os
 import os.path as osp
 import signal
+from pathlib import Path
 
 import pytest
 import torch
@@ -71,10 +72,10 @@ def test_local_backend_put_is_atomic():
 def test_failed_write_keeps_the_previous_file(tmp_path):
     path = str(tmp_path / 'latest.pth')
     atomic_save({'w': torch.ones(3)}, path)
-    before = open(path, 'rb').read()
+    before = Path(path).read_bytes()
     with pytest.raises(Exception):
         atomic_save({'w': torch.zeros(3), 'bad': lambda: None}, path)
-    assert open(path, 'rb').read() == before
+    assert Path(path).read_bytes() == before
     assert os.listdir(tmp_path) == ['latest.pth']  # no temporary left
     # mmengine's save_checkpoint goes through the same path
     save_checkpoint({'state_dict': {'w': torch.full((3, ), 2.)}}, path)
@@ -93,7 +94,7 @@ def test_find_resumable_checkpoint_skips_broken_files(tmp_path):
     assert find_resumable_checkpoint(work).endswith('epoch_2.pth')
     # a half-written epoch_3.pth, last_checkpoint naming it (a save without
     # the atomic rename), and a temporary left by a killed save
-    data = open(osp.join(work, 'epoch_2.pth'), 'rb').read()
+    data = Path(work, 'epoch_2.pth').read_bytes()
     with open(osp.join(work, 'epoch_3.pth'), 'wb') as f:
         f.write(data[:len(data) // 2])
     with open(osp.join(work, '.epoch_4.pth.999999.tmp'), 'wb') as f:
