@@ -193,8 +193,8 @@ def test_method_configs_inherit_their_pair():
     used = set()
     for path in CONFIGS:
         rel = osp.relpath(path, CONFIG_ROOT)
-        if rel.split(osp.sep)[0] in ('quickstart', 'quickstart_det', 'reid',
-                                      'det'):
+        if rel.split(osp.sep)[0] in ('quickstart', 'quickstart_det',
+                                      'quickstart_reid', 'reid', 'det'):
             continue
         bases = set(_bases(path))
         used |= bases
