@@ -8,12 +8,12 @@ import json
 import os
 import os.path as osp
 
-import mmlogitkd  # noqa: F401  (torchvision shims before mmdet)
 import cv2
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 
+import mmlogitkd  # noqa: F401  (torchvision shims before mmdet)
 from mmlogitkd.datasets import make_digits_coco
 
 CLASSES = tuple(str(i) for i in range(10))

@@ -3,14 +3,18 @@
 that never keep the clean label, determinism per seed, the bad-rate errors,
 and the noisy label reaching the packed sample (in and outside
 SeededDataset, and when built from a config)."""
-import mmlogitkd  # noqa: F401  (compat shims before mmpretrain)
 import numpy as np
 import pytest
 
-from mmlogitkd.datasets import (DigitsDataset, NoisyLabelDataset,
-                                SeededDataset, make_noisy_labels)
-from mmlogitkd.registry import DATASETS
+import mmlogitkd  # noqa: F401  (compat shims before mmpretrain)
 from mmlogitkd.apis import register_all_modules
+from mmlogitkd.datasets import (
+    DigitsDataset,
+    NoisyLabelDataset,
+    SeededDataset,
+    make_noisy_labels,
+)
+from mmlogitkd.registry import DATASETS
 
 register_all_modules()
 

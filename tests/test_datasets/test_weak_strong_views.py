@@ -6,15 +6,15 @@ on top, strong below) with ``num_views``; the strong augmentation is
 reproducible under the seeded pipeline's RNGs."""
 import os.path as osp
 
-import mmlogitkd  # noqa: F401  (torchvision shims before mmpretrain)
 import numpy as np
 import pytest
 from mmengine.config import Config
 from mmengine.dataset import Compose
 from mmengine.registry import DefaultScope
 
-from mmlogitkd.datasets import FixMatchRandAugment, StackViews, seeded_rngs
+import mmlogitkd  # noqa: F401  (torchvision shims before mmpretrain)
 from mmlogitkd.apis import register_all_modules
+from mmlogitkd.datasets import FixMatchRandAugment, StackViews, seeded_rngs
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(ROOT, 'configs/_base_/datasets/cifar100_bs64_weak_strong.py')

@@ -8,9 +8,12 @@ import pytest
 
 pytest.importorskip('sklearn')
 
-from mmlogitkd.datasets.digits import (DIGITS_CLASSES,  # noqa: E402
-                                       DigitsDataset, load_digits_arrays,
-                                       stratified_split)
+from mmlogitkd.datasets.digits import (  # noqa: E402
+    DIGITS_CLASSES,
+    DigitsDataset,
+    load_digits_arrays,
+    stratified_split,
+)
 from mmlogitkd.registry import DATASETS  # noqa: E402
 
 NUM_DIGITS = 1797
