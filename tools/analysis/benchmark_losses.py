@@ -22,12 +22,17 @@ import torch
 import torch.nn.functional as F
 
 from mmlogitkd.losses import (
+    DISTLoss,
     DKDLoss,
     KDLoss,
     LDRLDLoss,
     NKDLoss,
     RankAlignLoss,
     ScaleDecoupledLoss,
+    SKDLoss,
+    TTMLoss,
+    WSLDLoss,
+    WTTMLoss,
     soft_rank,
 )
 
@@ -223,6 +228,11 @@ def main():
             ('KDLoss standardize=True', KDLoss(standardize=True)),
             ('LDRLDLoss (k=7)', LDRLDLoss().to(device)),
             ('RankAlignLoss (l2)', RankAlignLoss()),
+            ('DISTLoss', DISTLoss()),
+            ('TTMLoss', TTMLoss()),
+            ('WTTMLoss', WTTMLoss()),
+            ('WSLDLoss', WSLDLoss()),
+            ('SKDLoss', SKDLoss()),
         ]
         entries = [(name, (lambda m=m: m(s, t, y)), s, 'KDLoss', 1.0)
                    for name, m in modules]
