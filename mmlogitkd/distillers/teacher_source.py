@@ -6,8 +6,7 @@
 which."""
 import os.path as osp
 from abc import ABCMeta, abstractmethod
-from typing import (Any, Callable, Collection, List, Optional, Sequence,
-                    Tuple)
+from typing import Any, Callable, Collection, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -15,8 +14,11 @@ from torch import Tensor
 
 from mmlogitkd.models.converters import extract_state_dict
 from mmlogitkd.utils.checkpoint import load_checkpoint_file, state_dict_sha256
-from .checkpoint_loading import (DISTILLER_OPT_IN, load_state_dict_strictly,
-                                 load_teacher_checkpoint)
+from .checkpoint_loading import (
+    DISTILLER_OPT_IN,
+    load_state_dict_strictly,
+    load_teacher_checkpoint,
+)
 from .host_models import build_host_model, logit_width
 from .teacher_cache import TeacherLogitCache, teacher_preprocessor_cfg
 
