@@ -7,7 +7,9 @@ epochs of its training set and store its logits for every (epoch, sample).
     bash tools/dist_cache_teacher_logits.sh CONFIG NUM_PROCS --epochs E ...
     python tools/train.py CONFIG --cfg-options model.teacher_cache=DIR
 
-CONFIG is a classification distillation config (``ClsLogitDistiller``).
+CONFIG is a classification or re-identification distillation config
+(``ClsLogitDistiller``, ``ReIDLogitDistiller``: a distiller with
+``supports_teacher_cache``).
 Its teacher is built and loaded exactly as the distiller does
 (``teacher_ckpt``, safe loading) and run, in eval mode under ``no_grad``,
 on the training set with the seeded augmentation of ``tools/train.py``
@@ -68,7 +70,8 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description="Cache a distillation config's teacher logits over E "
         'epochs of seeded augmentation (see the module docstring).')
-    parser.add_argument('config', help='a ClsLogitDistiller config')
+    parser.add_argument(
+        'config', help='a ClsLogitDistiller or ReIDLogitDistiller config')
     parser.add_argument(
         '--epochs', type=int, required=True,
         help='epochs of augmentation to cache (E); a longer training run '
@@ -171,7 +174,7 @@ def build_teacher_side(cfg, args):
     """The config's distiller, built as the runner builds it (the
     top-level data_preprocessor merged in), teacher loaded, without a
     ``teacher_cache``; and the teacher's preprocessing config."""
-    from mmlogitkd.distillers import ClsLogitDistiller
+    from mmlogitkd.distillers import BaseLogitDistiller
     from mmlogitkd.distillers.teacher_cache import teacher_preprocessor_cfg
     from mmlogitkd.registry import MODELS
     model_cfg = copy.deepcopy(cfg.model)
@@ -180,11 +183,12 @@ def build_teacher_side(cfg, args):
         model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
     distiller_cls = MODELS.get(model_cfg.get('type'))
     if not (isinstance(distiller_cls, type)
-            and issubclass(distiller_cls, ClsLogitDistiller)):
+            and issubclass(distiller_cls, BaseLogitDistiller)
+            and distiller_cls.supports_teacher_cache):
         raise CacheToolError(
             f'{args.config}: model.type={model_cfg.get("type")!r}; teacher '
-            'caches are made for classification distillers '
-            '(ClsLogitDistiller).')
+            'caches are made for the distillers whose teacher logits depend '
+            'on the image alone (ClsLogitDistiller, ReIDLogitDistiller).')
     if not model_cfg.get('teacher_ckpt'):
         raise CacheToolError(
             f'{args.config} has no model.teacher_ckpt: a cache of an '

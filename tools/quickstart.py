@@ -18,7 +18,8 @@ draws a bar plot to ``<work-dir>/quickstart.png``.
     python tools/quickstart.py --methods kd,dkd     # some methods only
     python tools/quickstart.py --epochs 1           # smoke test
     python tools/quickstart.py --seeds 0,1,2,3,4    # mean and SE of 5 seeds
-    python tools/quickstart.py --task det           # detection (~13 min)
+    python tools/quickstart.py --task det           # detection (~15 min)
+    python tools/quickstart.py --task reid          # re-identification
     python tools/quickstart.py --teacher-cache      # students from a cache
 
 ``--seeds`` repeats every student run (the student alone and each method)
@@ -50,11 +51,30 @@ is bit-identical to the teacher in the loop), and the time saved against
 the teacher-in-the-loop runs of the same work dir, epochs and seed, when
 those ran before (``timings.json``).
 
-``--task det`` does the same for detection: a COCO-format set of the same
-digits pasted on 128x128 canvases (written once to ``<work-dir>/data``),
-Faster R-CNN FPN teacher and student of ``configs/quickstart_det/``, and the
-student distilled with KD, DKD, LDRLD and SD-DKD (GL-DKD) on its RoIs; the
-table gives ``CocoMetric``'s bbox AP and AP50 on the val images.
+``--task det`` does the same for detection, in the papers' regime: a
+COCO-format set of the same digits pasted on 128x128 canvases (written once
+to ``<work-dir>/data``); both detectors' backbones pretrained once on the
+training digits' classification (``configs/quickstart_det/pretrain/``, seed
+0, cached like the teacher in ``<work-dir>/pretrain/``, each file named by
+its content, and loaded by the backbones' ``init_cfg``); the Faster R-CNN
+FPN teacher and student of ``configs/quickstart_det/``, and the student
+distilled with KD, DKD, LDRLD and SD-DKD (GL-DKD) on its RoIs; the table
+gives ``CocoMetric``'s bbox AP and AP50 on the val images, the time of the
+stages before the runs, and, per seed, the share of the student's RoIs the
+teacher classifies right (``tools/analysis/det_teacher_roi_accuracy.py`` on
+the student alone's RoIs). ``--iters N`` (N > 100, the students' warm-up)
+shortens every run.
+
+``--task reid`` does the same for person re-identification, the digits
+written once as a Market-1501 folder (``<work-dir>/data``: each identity
+one handwritten sample seen by several cameras, each with its own imaging
+style; disjoint training and test identities; distractors and junk in the
+gallery), torchreid's ResNet-18 at half width (teacher) and at a quarter
+width (student) of ``configs/quickstart_reid/``, and the six classification
+methods on their identity logits (each run with one intra-op thread unless
+``OMP_NUM_THREADS`` is set: ~5.5 min in all on 2 CPU cores); the table
+gives ``ReIDMetric``'s mAP and rank-1 (query vs the gallery of other
+cameras); ``--teacher-cache`` works as for classification.
 
 Exits non-zero, showing the failing command and the end of its log, when a
 run fails.
@@ -85,7 +105,7 @@ STUDENT = ('student', 'student.py', 'student alone (narrow ResNet8)',
 DET_TEACHER = ('teacher', 'teacher.py', 'teacher alone (Faster R-CNN R-18 FPN)',
                'teacher')
 DET_STUDENT = ('student', 'student.py',
-               'student alone (narrow Faster R-CNN FPN)', 'student')
+               'student alone (Faster R-CNN half-width R-18 FPN)', 'student')
 DET_METHODS = OrderedDict([
     ('kd', ('kd.py', 'KD', 'KD')),
     ('dkd', ('dkd.py', 'DKD', 'DKD')),
@@ -118,7 +138,273 @@ def det_data_options(work_dir: str) -> list:
 def make_det_data(work_dir: str) -> None:
     from mmlogitkd.datasets.digits_coco import make_digits_coco
     print('making the COCO-format digits (once) ...', flush=True)
-    make_digits_coco(osp.join(work_dir, 'data'))
+    tic = time.time()
+    out = make_digits_coco(osp.join(work_dir, 'data'))
+    DET_STAGES['data'] = dict(
+        seconds=time.time() - tic, cached=not out['generated'])
+
+
+# The detectors' backbones are pretrained once, with their configs' seed 0,
+# on the training digits' classification (the papers' detectors start from
+# ImageNet weights) and cached like the teacher: role -> config of
+# configs/quickstart_det/pretrain/.
+DET_BACKBONES = OrderedDict([('teacher', 'teacher_backbone.py'),
+                             ('student', 'student_backbone.py')])
+# Training images over which the teacher's accuracy on the student's RoIs
+# is measured (tools/analysis/det_teacher_roi_accuracy.py).
+DET_ROI_IMAGES = 200
+# This invocation's detection stages before the runs: name -> seconds,
+# cached and (backbones) the digits test top-1.
+DET_STAGES = OrderedDict()
+
+
+def det_pretrain(args) -> None:
+    """Pretrain both detectors' backbones, or take the cached ones; sets
+    ``args.det_backbones`` (role -> checkpoint), which ``det_run_options``
+    hands to the runs."""
+    args.det_backbones = OrderedDict(
+        (role, pretrained_backbone(args, role, config_file))
+        for role, config_file in DET_BACKBONES.items())
+
+
+def config_key(config: str) -> str:
+    """Hash of a fully resolved config (bases included)."""
+    from mmengine.config import Config
+    content = {
+        k: v
+        for k, v in Config.fromfile(config).to_dict().items()
+        if k not in _NOT_RESULT_KEYS
+    }
+    return hashlib.sha256(
+        json.dumps(content, sort_keys=True,
+                   default=repr).encode()).hexdigest()
+
+
+def cached_backbone(pretrain_dir: str, name: str, key: str):
+    """The record (``<name>.json``) of a cached pretrained backbone made
+    with ``key``, when its checkpoint is there and whole; else None."""
+    try:
+        with open(osp.join(pretrain_dir, f'{name}.json')) as f:
+            meta = json.load(f)
+        path = osp.join(pretrain_dir, meta['file'])
+        if (meta.get('key') != key or not osp.isfile(path)
+                or meta['file'] != backbone_file_name(name, path)):
+            return None
+        float(meta['top1'])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return meta
+
+
+def backbone_file_name(name: str, path: str) -> str:
+    """``<name>-<first 8 hex digits of the sha256>.pth``, as OpenMMLab
+    names its published checkpoints: a run that names the file names its
+    content, so the teacher's and the students' run keys follow it."""
+    return f'{name}-{file_digest(path)[:8]}.pth'
+
+
+def pretrained_backbone(args, role: str, config_file: str) -> str:
+    """Pretrain ``role``'s backbone with ``configs/quickstart_det/pretrain/
+    <config_file>`` through ``tools/train.py``, or take the cached one;
+    return its checkpoint.
+
+    The checkpoint is a plain mmpretrain one (the classifier's
+    ``state_dict``: ``backbone.*``, ``head.*``) that the detector's
+    backbone loads through ``init_cfg=dict(type='Pretrained',
+    prefix='backbone.')``. ``<work-dir>/pretrain/<name>.pth`` links to the
+    latest (the model files' default path)."""
+    import torch
+
+    from mmlogitkd.utils import load_checkpoint_file
+    config = osp.join(TASK.config_dir, 'pretrain', config_file)
+    name = osp.splitext(config_file)[0]
+    pretrain_dir = osp.join(args.work_dir, 'pretrain')
+    key = config_key(config)
+    meta = cached_backbone(pretrain_dir, name, key)
+    if meta is not None:
+        path = osp.join(pretrain_dir, meta['file'])
+        print(
+            f'[pretrain] {role} backbone: cached {path} (digits test top-1 '
+            f'{meta["top1"]:.2f})',
+            flush=True)
+        DET_STAGES[f'{role} backbone'] = dict(
+            seconds=float(meta['seconds']), cached=True, top1=meta['top1'])
+        return path
+    print(
+        f'[pretrain] {role} backbone: training on the training digits '
+        f'(configs/quickstart_det/pretrain/{config_file}) ...',
+        flush=True)
+    work_dir = osp.join(pretrain_dir, name)
+    tic = time.time()
+    from mmengine.config import Config
+    epochs = int(Config.fromfile(config).train_cfg.max_epochs)
+    top1, _ = train(f'{role}-bb', config, work_dir, [], args, epochs,
+                    metric=('accuracy/top1', 1.))
+    seconds = time.time() - tic
+    with open(osp.join(work_dir, 'last_checkpoint')) as f:
+        last = f.read().strip()
+    if not osp.isabs(last):
+        last = osp.join(work_dir, osp.basename(last))
+    state_dict = load_checkpoint_file(last)['state_dict']
+    tmp = osp.join(pretrain_dir, f'{name}.pth.tmp')
+    torch.save(
+        dict(
+            state_dict=state_dict,
+            meta=dict(config=osp.relpath(config, ROOT), top1=top1)), tmp)
+    file_name = backbone_file_name(name, tmp)
+    for old in os.listdir(pretrain_dir):  # earlier backbones of this name
+        if re.fullmatch(re.escape(name) + r'-[0-9a-f]{8}\.pth', old):
+            os.remove(osp.join(pretrain_dir, old))
+    path = osp.join(pretrain_dir, file_name)
+    os.replace(tmp, path)
+    link = osp.join(pretrain_dir, f'{name}.pth')
+    if osp.lexists(link):
+        os.remove(link)
+    try:
+        os.symlink(file_name, link)
+    except OSError:  # no symlinks here: a copy
+        import shutil
+        shutil.copyfile(path, link)
+    with open(osp.join(pretrain_dir, f'{name}.json'), 'w') as f:
+        json.dump(
+            dict(key=key, file=file_name, top1=top1, seconds=seconds),
+            f,
+            indent=2)
+    DET_STAGES[f'{role} backbone'] = dict(
+        seconds=seconds, cached=False, top1=top1)
+    print(
+        f'[pretrain] {role} backbone: digits test top-1 {top1:.2f} in '
+        f'{seconds:.1f} s -> {path}',
+        flush=True)
+    return path
+
+
+def det_run_options(args, name: str) -> list:
+    """``--cfg-options`` giving a detection run its pretrained backbone:
+    the teacher's to the teacher, the student's to the student alone and
+    to every distilled student (``model.student``); none before
+    ``det_pretrain``."""
+    backbones = getattr(args, 'det_backbones', None)
+    if not backbones:
+        return []
+    if name == 'teacher':
+        return [f'model.backbone.init_cfg.checkpoint={backbones["teacher"]}']
+    model = 'model' if name == 'student' else 'model.student'
+    return [
+        f'{model}.backbone.init_cfg.checkpoint={backbones["student"]}'
+    ]
+
+
+def det_report(args, rows) -> str:
+    """What the detection table adds: the stages before the runs and, per
+    seed, the share of the student's RoIs the teacher classifies right."""
+    lines = []
+    stages = []
+    for name, stage in DET_STAGES.items():
+        notes = (['cached'] if stage['cached'] else []) + (
+            [f'digits test top-1 {stage["top1"]:.1f}%']
+            if 'top1' in stage else [])
+        stages.append(f'{name} {stage["seconds"]:.0f} s' +
+                      (f' ({"; ".join(notes)})' if notes else ''))
+    if stages:
+        lines.append('Before the runs: ' + '; '.join(stages) + '.')
+    for seed in args.seeds:
+        roi = teacher_roi_accuracy(args, seed)
+        if roi is None:
+            lines.append(f'Teacher on the student\'s RoIs (seed {seed}): '
+                         'not measured (no checkpoint of the student alone).')
+            continue
+        lines.append(
+            f"Teacher on the student's RoIs (the student alone's, seed "
+            f'{seed}, {roi["images"]} training images; '
+            'tools/analysis/det_teacher_roi_accuracy.py): '
+            f'{roi["teacher_fg_right"]:.1f}% of the {roi["foreground"]} '
+            f'foreground RoIs classified right '
+            f'({roi["teacher_fg_iou60_right"]:.1f}% of the '
+            f'{roi["foreground_iou60"]} that overlap their digit by IoU >= '
+            f'0.6; the student itself {roi["student_fg_right"]:.1f}%), '
+            f'{roi["teacher_right"]:.1f}% of all {roi["rois"]}.')
+    return '\n\n'.join(lines)
+
+
+def teacher_roi_accuracy(args, seed: int) -> Optional[dict]:
+    """The teacher's accuracy on the RoIs of the student alone of ``seed``
+    (its last checkpoint), measured by ``tools/analysis/
+    det_teacher_roi_accuracy.py`` and kept beside that checkpoint while
+    the student's and the teacher's weights are the same; None when the
+    student run left no checkpoint."""
+    student_dir = osp.join(args.work_dir, f'seed_{seed}', 'student')
+    try:
+        with open(osp.join(student_dir, 'last_checkpoint')) as f:
+            ckpt = f.read().strip()
+    except OSError:
+        return None
+    if not osp.isabs(ckpt):
+        ckpt = osp.join(student_dir, osp.basename(ckpt))
+    teacher_ckpt = osp.join(args.work_dir, 'teacher', 'teacher.pth')
+    if not (osp.isfile(ckpt) and osp.isfile(teacher_ckpt)):
+        return None
+    tool = osp.join(ROOT, 'tools', 'analysis', 'det_teacher_roi_accuracy.py')
+    key = '|'.join([
+        file_digest(ckpt),
+        file_digest(teacher_ckpt),
+        file_digest(tool),
+        str(DET_ROI_IMAGES),
+        str(seed)
+    ])
+    record_path = osp.join(student_dir, 'teacher_roi_accuracy.json')
+    try:
+        with open(record_path) as f:
+            record = json.load(f)
+        if record.get('key') == key:
+            return record['result']
+    except (OSError, ValueError, KeyError):
+        pass
+    print(
+        f"measuring the teacher on the student's RoIs (seed {seed}) ...",
+        flush=True)
+    config = osp.join(TASK.config_dir, TASK.methods['kd'][0])
+    cmd = [
+        sys.executable, tool, config, ckpt, '--images',
+        str(DET_ROI_IMAGES), '--cfg-options',
+        f'model.teacher_ckpt={teacher_ckpt}', f'randomness.seed={seed}'
+    ] + common_options(args)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=run_env())
+    if proc.returncode != 0:
+        raise RunFailed('measuring the teacher on the student\'s RoIs failed'
+                        f'.\nCommand: {" ".join(cmd)}\n'
+                        f'{proc.stdout[-2000:]}{proc.stderr[-3000:]}')
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    with open(record_path, 'w') as f:
+        json.dump(dict(key=key, result=result), f, indent=1)
+    return result
+
+
+# ------------------------------------------------------ re-identification
+REID_TEACHER = ('teacher', 'teacher.py',
+                'teacher alone (ResNet-18 at 1/2 width)', 'teacher')
+REID_STUDENT = ('student', 'student.py',
+                'student alone (ResNet-18 at 1/4 width)', 'student')
+# the classification quick start's six methods, each in its re-id config
+# of configs/quickstart_reid/ (same file names)
+REID_METHODS = OrderedDict(METHODS)
+
+
+def reid_data_options(work_dir: str) -> list:
+    """``--cfg-options`` pointing the re-id runs at the Market-1501-format
+    folder that ``make_reid_data`` writes into the work dir."""
+    data = osp.join(work_dir, 'data')
+    return [
+        f'{loader}.dataset.data_root={data}'
+        for loader in ('train_dataloader', 'val_dataloader',
+                       'test_dataloader')
+    ]
+
+
+def make_reid_data(work_dir: str) -> None:
+    from mmlogitkd.datasets.digits_market1501 import make_digits_market1501
+    print('making the Market-1501-format digits (once) ...', flush=True)
+    make_digits_market1501(osp.join(work_dir, 'data'))
 
 
 class Task:
@@ -126,14 +412,19 @@ class Task:
     runner's scalars (``metric``; ``scale`` turns it into %), its name in
     ``results.json`` (``metric_name``), how the schedule is shortened, the
     data it makes once (``prepare(work_dir)``) and points the runs at
-    (``data_options(work_dir)``), and why it refuses ``--teacher-cache``
-    (``no_teacher_cache``; None: supported)."""
+    (``data_options(work_dir)``), why it refuses ``--teacher-cache``
+    (``no_teacher_cache``; None: supported), environment variables its
+    runs get unless the caller set them (``env``), what it trains once
+    before the teacher (``pretrain(args)``, e.g. backbones), the
+    ``--cfg-options`` each run gets from it (``run_options(args, name)``)
+    and what its table adds (``report(args, rows) -> str``)."""
 
     def __init__(self, name, config_dir, teacher, student, methods, metric,
                  metric_name, metric_label, scale=1., extra_metric=None,
                  extra_label=None, by_iter=False, prepare=None,
                  data_options=None, no_teacher_cache=None, title='',
-                 data_note=''):
+                 data_note='', env=None, pretrain=None, run_options=None,
+                 report=None):
         self.name = name
         self.config_dir = osp.join(ROOT, 'configs', config_dir)
         self.teacher, self.student, self.methods = teacher, student, methods
@@ -145,6 +436,10 @@ class Task:
         self.data_options = data_options or (lambda work_dir: [])
         self.no_teacher_cache = no_teacher_cache
         self.title, self.data_note = title, data_note
+        self.env = dict(env or {})
+        self.pretrain = pretrain
+        self.run_options = run_options or (lambda args, name: [])
+        self.report = report
 
 
 TASKS = {
@@ -166,14 +461,42 @@ TASKS = {
         by_iter=True, prepare=make_det_data, data_options=det_data_options,
         no_teacher_cache=("a detector's teacher logits depend on the RoIs "
                           'the student samples at each step'),
+        pretrain=det_pretrain, run_options=det_run_options,
+        report=det_report,
         title='Faster R-CNN FPN, 1,000 training canvases',
         data_note=("Data: scikit-learn's handwritten digits pasted, 2-6 per "
                    'image at 16-48 px, on 128x128 canvases (COCO format): '
                    '1,000 training and 200 val images from disjoint halves '
                    'of the digits. Teacher and student: Faster R-CNN FPN of '
-                   '`configs/quickstart_det/models/`. Every run goes '
-                   'through `tools/train.py` with '
+                   '`configs/quickstart_det/models/` (fully connected box '
+                   'heads, no batch norm outside the backbones, no gradient '
+                   'clipping), their backbones pretrained on the training '
+                   'digits (`configs/quickstart_det/pretrain/`). Every run '
+                   'goes through `tools/train.py` with '
                    '`configs/quickstart_det/<run>.py`.')),
+    'reid':
+    Task(
+        'reid', 'quickstart_reid', REID_TEACHER, REID_STUDENT, REID_METHODS,
+        'reid/mAP', 'mAP', 'test mAP (%)', extra_metric='reid/rank1',
+        extra_label='rank-1 (%)', prepare=make_reid_data,
+        data_options=reid_data_options,
+        # small networks on small crops: two intra-op threads stall each
+        # other on a busy 2-core machine (about 10x slower per step
+        # measured at load 4-5), one does not
+        env=dict(OMP_NUM_THREADS='1'),
+        title='ResNet-18 at 1/2 and 1/4 width, 200 training identities',
+        data_note=("Data: scikit-learn's handwritten digits as a "
+                   'Market-1501-format re-identification set: each '
+                   'identity is one handwritten sample seen by 2-4 of 6 '
+                   'cameras, each camera with its own imaging style; 200 '
+                   'training and 100 test identities (disjoint), 0000 '
+                   'distractors and -1 junk in the gallery; 48x24 crops. '
+                   "Teacher: torchreid's ResNet-18 at half width (2.9 M "
+                   'parameters); student: at a quarter width (0.73 M), as '
+                   '`TorchreidClassifier`. mAP and rank-1 of '
+                   '`ReIDMetric` (query vs gallery of other cameras). '
+                   'Every run goes through `tools/train.py` with '
+                   '`configs/quickstart_reid/<run>.py`.')),
 }
 TASK = TASKS['cls']
 # Run keys (teacher cache, finished runs) ignore entries that cannot change
@@ -227,11 +550,13 @@ def parse_args(argv=None):
         choices=sorted(TASKS),
         default='cls',
         help='cls: classification on the digits (default); det: detection '
-        'on the digits pasted on canvases')
+        'on the digits pasted on canvases; reid: re-identification of '
+        'handwritten samples across cameras')
     parser.add_argument(
         '--work-dir',
         help='where runs, results.md and quickstart.png go (default: '
-        'work_dirs/quickstart, or work_dirs/quickstart_det for --task det)')
+        'work_dirs/quickstart, or work_dirs/quickstart_<task> for --task '
+        'det / reid)')
     parser.add_argument(
         '--iters',
         type=int,
@@ -265,7 +590,7 @@ def parse_args(argv=None):
     parser.add_argument(
         '--teacher-cache',
         action='store_true',
-        help='cls: cache the teacher logits once '
+        help='cls, reid: cache the teacher logits once '
         '(tools/cache_teacher_logits.py) and train the distilled students '
         'from the cache; reports the time saved')
     parser.add_argument(
@@ -323,7 +648,9 @@ def teacher_cache_key(args) -> str:
     overrides of this invocation."""
     from mmengine.config import Config
     cfg = Config.fromfile(osp.join(TASK.config_dir, TASK.teacher[1]))
-    overrides = dict(opt.split('=', 1) for opt in common_options(args))
+    overrides = dict(
+        opt.split('=', 1) for opt in common_options(args) +
+        TASK.run_options(args, TASK.teacher[0]))
     content = {
         k: v
         for k, v in cfg.to_dict().items() if k not in _NOT_RESULT_KEYS
@@ -432,11 +759,16 @@ def timestamp_dirs(work_dir: str) -> set:
     }
 
 
-def read_top1(work_dir: str, before: set, key: Optional[str] = None) -> float:
+def read_top1(work_dir: str,
+              before: set,
+              key: Optional[str] = None,
+              scale: Optional[float] = None) -> float:
     """Last value of the task's metric (``accuracy/top1``, or ``key``) of the
     run that made a new timestamp folder in ``work_dir``
-    (``<timestamp>/vis_data/scalars.json``), in %."""
+    (``<timestamp>/vis_data/scalars.json``), in % (times the task's
+    ``scale``, or ``scale``)."""
     key = key or TASK.metric
+    scale = TASK.scale if scale is None else scale
     new = sorted(timestamp_dirs(work_dir) - before)
     if not new:
         raise RunFailed(f'the run wrote no log folder in {work_dir}')
@@ -450,7 +782,7 @@ def read_top1(work_dir: str, before: set, key: Optional[str] = None) -> float:
                     continue
                 record = json.loads(line)
                 if key in record:
-                    top1 = float(record[key]) * TASK.scale
+                    top1 = float(record[key]) * scale
     if top1 is None:
         raise RunFailed(f'no {key} in {path}')
     return top1
@@ -472,16 +804,24 @@ def show_line(line: str, verbose: bool, max_epochs: int) -> bool:
     return False
 
 
-def train(name: str, config: str, work_dir: str, options, args,
-          max_epochs: int) -> float:
-    """Run ``tools/train.py`` in a subprocess; return its test top-1."""
+def train(name: str,
+          config: str,
+          work_dir: str,
+          options,
+          args,
+          max_epochs: int,
+          metric: Optional[Tuple[str, float]] = None) -> Tuple:
+    """Run ``tools/train.py`` in a subprocess; return its test top-1 and the
+    task's extra metric (None without one), or, given ``metric`` (a
+    scalar's name and its scale to %, for a run of another kind, e.g. a
+    backbone's pretraining), that metric and None."""
     cmd = [sys.executable, TRAIN, config, '--work-dir', work_dir]
     if options:
         cmd += ['--cfg-options'] + list(options)
     os.makedirs(work_dir, exist_ok=True)
     log_path = osp.join(work_dir, 'quickstart_train.log')
     before = timestamp_dirs(work_dir)
-    env = dict(os.environ, PYTHONUNBUFFERED='1')
+    env = dict(run_env(), PYTHONUNBUFFERED='1')
     tail = deque(maxlen=40)
     with open(log_path, 'w') as log:
         log.write('$ ' + ' '.join(cmd) + '\n')
@@ -508,9 +848,20 @@ def train(name: str, config: str, work_dir: str, options, args,
             f'run "{name}" failed with exit code {code}.\n'
             f'Command: {" ".join(cmd)}\nFull log: {log_path}\n'
             'Last lines of its log:\n' + '\n'.join(tail))
+    if metric is not None:
+        return read_top1(work_dir, before, *metric), None
     extra = read_top1(work_dir, before,
                       TASK.extra_metric) if TASK.extra_metric else None
     return read_top1(work_dir, before), extra
+
+
+def run_env() -> dict:
+    """The environment of the runs: this one, plus the task's ``env`` for
+    the variables it does not set."""
+    env = dict(os.environ)
+    for key, value in TASK.env.items():
+        env.setdefault(key, value)
+    return env
 
 
 def config_epochs(config: str, args) -> int:
@@ -605,7 +956,7 @@ def make_teacher_cache(args, teacher_ckpt: str, out: str, seed: int) -> float:
         '--no-progress', '--cfg-options', f'model.teacher_ckpt={teacher_ckpt}'
     ] + common_options(args) + [f'randomness.seed={seed}']
     tic = time.time()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=run_env())
     if proc.returncode != 0:
         raise RunFailed('making the teacher cache failed.\nCommand: '
                         f'{" ".join(cmd)}\n{proc.stdout[-2000:]}'
@@ -908,7 +1259,8 @@ def run_teacher(args, key: str, total: int, start: float) -> dict:
         f'(configs/{osp.basename(TASK.config_dir)}/{config_file}) ...',
         flush=True)
     tic = time.time()
-    value, extra = train(name, config, teacher_dir, common_options(args),
+    value, extra = train(name, config, teacher_dir,
+                         common_options(args) + TASK.run_options(args, name),
                          args, config_epochs(config, args))
     seconds = time.time() - tic
     save_teacher(teacher_dir, key, value, seconds, extra)
@@ -931,7 +1283,9 @@ def run_student(args, spec, seed: int, step: str, start: float,
     tag = f'{name} (seed {seed})' if several else name
     work_dir = osp.join(args.work_dir, f'seed_{seed}', name)
     teacher_ckpt = osp.join(args.work_dir, 'teacher', 'teacher.pth')
-    options = common_options(args) + [f'randomness.seed={seed}']
+    options = common_options(args) + TASK.run_options(args, name) + [
+        f'randomness.seed={seed}'
+    ]
     distilled = name != 'student'
     cache_dir = None
     if distilled:
@@ -1004,8 +1358,10 @@ def main(argv=None) -> int:
     if TASK.prepare is not None:
         TASK.prepare(args.work_dir)
     rows = []
-    teacher_key = teacher_cache_key(args)
     try:
+        if TASK.pretrain is not None:
+            TASK.pretrain(args)
+        teacher_key = teacher_cache_key(args)
         rows.append(run_teacher(args, teacher_key, total, start))
         teacher_digest = file_digest(
             osp.join(args.work_dir, 'teacher', 'teacher.pth'))
@@ -1026,6 +1382,12 @@ def main(argv=None) -> int:
     results = seed_results(TASK.name, TASK.metric_name, args.seeds,
                            rows[0]['value'], values)
     table = markdown_table(results, rows)
+    if TASK.report is not None:
+        try:
+            table += '\n\n' + TASK.report(args, rows)
+        except RunFailed as e:
+            print(f'\nERROR: {e}', file=sys.stderr, flush=True)
+            return 1
     if not TASK.no_teacher_cache:
         mode = 'cached' if args.teacher_cache else 'online'
         keys = [f'{teacher_key}|seed={seed}' for seed in args.seeds]

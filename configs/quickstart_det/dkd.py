@@ -1,5 +1,5 @@
-# DKD on the student's RoIs, the official detection setting: alpha 1,
-# beta 0.25, T 1 (as configs/dkd/frcnn_*).
+# DKD on the student's RoIs, the official detection setting exactly as
+# configs/dkd/frcnn_r101_r18_coco.py: alpha 1, beta 0.25, T 1.
 _base_ = './_distill_.py'
 
 model = dict(

@@ -1,6 +1,7 @@
 # SD-DKD as GL-DKD, the official detection variant: DKD (alpha 1, beta 0.25,
 # T 2) on the 5 polyphase RoI views through each box head, plain mean over
-# the views, an infinite view skipped (as configs/sdd/frcnn_*).
+# the views, an infinite view skipped: exactly as
+# configs/sdd/frcnn_r101_r18_coco.py.
 _base_ = './_distill_.py'
 
 model = dict(

@@ -7,6 +7,7 @@ import torch.nn as nn
 from mmlogitkd.models.reid.torchreid_classifier import gt_labels
 from mmlogitkd.registry import MODELS
 from .base_distiller import BaseLogitDistiller
+from .cls_distiller import _label_mixing_augments
 from .paired_logits import PairedLogits
 from .views import check_scales
 
@@ -25,7 +26,10 @@ class ReIDLogitDistiller(BaseLogitDistiller):
     identity (``gt_label``); the student's own label-smoothed cross-entropy
     is reported as ``loss``, distillation terms as ``loss_distill_<name>``.
     Predict mode is the student's: embeddings for
-    :class:`~mmlogitkd.evaluation.ReIDMetric`.
+    :class:`~mmlogitkd.evaluation.ReIDMetric`. With ``teacher_cache``, the
+    teacher's identity logits (and cells) of every training crop are read
+    from a cache of ``tools/cache_teacher_logits.py``, as in classification
+    (:class:`~mmlogitkd.distillers.teacher_source.CachedTeacher`).
 
     Unprefixed student / teacher types are mmlogitkd's; the preprocessor type
     defaults to mmpretrain's ``ClsDataPreprocessor``. See
@@ -50,6 +54,10 @@ class ReIDLogitDistiller(BaseLogitDistiller):
 
     host_scope = 'mmlogitkd'
     default_preprocessor = 'mmpretrain.ClsDataPreprocessor'
+    # A crop's identity logits depend on the crop alone, as an image's
+    # class logits do: a teacher cache replays them (and the cells) by the
+    # crop's (epoch, index), exactly as for classification.
+    supports_teacher_cache = True
 
     def __init__(self,
                  *args,
@@ -57,10 +65,23 @@ class ReIDLogitDistiller(BaseLogitDistiller):
                  **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.sdd_scales = check_scales(sdd_scales)
-        self._check_model(self.student, 'student')
-        self._check_model(
-            self.teacher_source.require_model(type(self).__name__),
-            'teacher')
+        # the teacher's cells at these scales: made by the online teacher
+        # (checked in check_pair), or held by the cache
+        self.teacher_source.check_views(
+            self.sdd_scales if self.uses_views else None,
+            lambda teacher: None)
+        self.teacher_source.check_batch_augments(
+            _label_mixing_augments(self.student))
+
+    @classmethod
+    def check_pair(cls, student: nn.Module, teacher: nn.Module,
+                   distill_losses: nn.ModuleDict) -> None:
+        """Adds to :meth:`BaseLogitDistiller.check_pair`: both models are
+        :class:`~mmlogitkd.models.TorchreidClassifier` (the teacher as
+        built, or, with a teacher cache, its memory-less shell)."""
+        cls._check_model(student, 'student')
+        cls._check_model(teacher, 'teacher')
+        super().check_pair(student, teacher, distill_losses)
 
     @staticmethod
     def _check_model(model: nn.Module, role: str) -> None:

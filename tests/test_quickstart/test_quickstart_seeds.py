@@ -318,6 +318,7 @@ def test_det_seeds(tool, tmp_path, monkeypatch):
             '--work-dir', str(tmp_path)]
     _cached_teacher(tool, tmp_path, argv)
     tool.TASKS['det'].prepare = None  # the canvases are not needed here
+    tool.TASKS['det'].pretrain = None  # nor the pretrained backbones
     fake = FakeTrain(det=True)
     monkeypatch.setattr(tool, 'train', fake)
     assert tool.main(argv + ['--seeds', '0,1']) == 0

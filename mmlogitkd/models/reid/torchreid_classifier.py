@@ -28,13 +28,18 @@ _REQUIRED = ('featuremaps', 'global_avgpool', 'fc', 'classifier')
 def build_torchreid_net(name: str, num_classes: int) -> nn.Module:
     """``torchreid.reid.models.build_model(name, num_classes)`` with random
     weights: ``pretrained=False`` always, since torchreid would download
-    ImageNet weights at build time."""
+    ImageNet weights at build time. The names of
+    :data:`~mmlogitkd.models.reid.narrow_resnet.NARROW_RESNETS` (torchreid's
+    ResNet-18 at a fraction of its width) build those."""
     try:
         from torchreid.reid.models import build_model
     except ImportError as e:  # pragma: no cover - depends on the env
         raise ImportError('TorchreidClassifier wraps torchreid models; '
                           'install it with `pip install torchreid==0.2.5` '
                           '(tools/install.sh does).') from e
+    from .narrow_resnet import NARROW_RESNETS
+    if name in NARROW_RESNETS:
+        return NARROW_RESNETS[name](num_classes, loss='softmax')
     return build_model(
         name, num_classes, loss='softmax', pretrained=False, use_gpu=False)
 
@@ -71,7 +76,8 @@ class TorchreidClassifier(BaseModel):
     Args:
         name (str): torchreid model name: ``'resnet50'``, ``'resnet18'``;
             ``'osnet_x1_0'`` and other names with the same structure work
-            too.
+            too, and ``'resnet18_x0_5'`` / ``'resnet18_x0_25'``
+            (:class:`~mmlogitkd.models.reid.narrow_resnet.NarrowResNet`).
         num_classes (int): Number of training identities (751 on
             Market-1501).
         label_smooth (float): Label-smoothing epsilon of the cross-entropy.
