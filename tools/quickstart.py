@@ -119,6 +119,11 @@ METHODS = OrderedDict([
     ('sdd', ('sdd.py', 'SDD (scales 1, 2) over KD', 'SDD')),
     ('ls', ('ls.py', 'KD + logit standardization (LS)', 'LS')),
     ('rank', ('rank.py', 'logit rank alignment', 'Rank')),
+    ('dist', ('dist.py', 'DIST', 'DIST')),
+    ('ttm', ('ttm.py', 'TTM', 'TTM')),
+    ('wttm', ('wttm.py', 'WTTM', 'WTTM')),
+    ('wsld', ('wsld.py', 'WSLD', 'WSLD')),
+    ('skd', ('skd.py', 'SKD', 'SKD')),
 ])
 
 
@@ -385,7 +390,7 @@ REID_TEACHER = ('teacher', 'teacher.py',
                 'teacher alone (ResNet-18 at 1/2 width)', 'teacher')
 REID_STUDENT = ('student', 'student.py',
                 'student alone (ResNet-18 at 1/4 width)', 'student')
-# the classification quick start's six methods, each in its re-id config
+# the classification quick start's methods, each in its re-id config
 # of configs/quickstart_reid/ (same file names)
 REID_METHODS = OrderedDict(METHODS)
 

@@ -17,7 +17,8 @@ __all__ = ['SKDLoss', 'skd_direction_loss', 'skd_terms']
 
 
 class _MahalanobisSquares(torch.autograd.Function):
-    """``m_i = D_i^T S^{-1} D_i`` for the rows ``D_i`` of ``diff [N, N]``,
+    """``m_i = D_i^T S^{-1} D_i`` for the rows ``D_i`` of ``diff [N, K]``
+    (K = N, or 2C in a basis of the rows' span),
     ``S = cov(D) + tikhonov * I`` (``cov`` over the rows, unbiased), with a
     closed-form backward.
 
@@ -55,6 +56,30 @@ class _MahalanobisSquares(torch.autograd.Function):
         return 2 * g_white - (2 / (N - 1)) * g_centred, None
 
 
+def _gram_difference_in_basis(u_s: Tensor, u_t: Tensor) -> Tensor:
+    """The rows of ``D = (u_s u_s^T - u_t u_t^T) / C`` (``[N, N]``, rank
+    <= 2C) in an orthonormal basis of their span: ``[N, 2C]``.
+
+    ``D = A B^T`` with ``A = [u_s, u_t]``, ``B = [u_s, -u_t] / C``; every
+    row of D (and of D centred over its rows) lies in the column space of
+    B, spanned by the orthonormal columns of ``Q`` (``B = QR``). In the
+    basis Q the covariance of D is ``Q (cov(DQ) + tikhonov I) Q^T`` plus
+    ``tikhonov`` on the complement, which D's rows do not reach, so the
+    Mahalanobis squares of D's rows are those of ``DQ``'s rows: an
+    ``[2C, 2C]`` covariance instead of ``[N, N]`` (the RoI batches of
+    detection: N = 1,024 RoIs, 2C = 162). Q is held constant in the
+    backward: a change of D's rows out of Q's span moves the squares only
+    to second order (the cross-covariance it adds joins Q's span to its
+    complement, which S^{-1} D_i never reaches), so the gradient is that of
+    the N x N form.
+    """
+    C = u_s.shape[1]
+    a = torch.cat((u_s, u_t), dim=1)
+    b = torch.cat((u_s, -u_t), dim=1) / C
+    basis = torch.linalg.qr(b.detach()).Q  # [N, 2C], reduced
+    return a @ (b.T @ basis)
+
+
 def skd_direction_loss(student: Tensor,
                        teacher: Tensor,
                        tikhonov: float = 0.1) -> Tensor:
@@ -68,6 +93,10 @@ def skd_direction_loss(student: Tensor,
 
         L_dir = (1/N) sum_i sqrt(D_i^T S^{-1} D_i)
 
+    When ``2C < N`` the rows of D span at most 2C dimensions and the
+    squares are computed in a basis of that span
+    (:func:`_gram_difference_in_basis`: the same values and gradient,
+    ``O(N C^2 + C^3)`` instead of ``O(N^3)``).
     ``S^{-1} D_i`` comes from the Cholesky factor of S
     (``cholesky_solve``; the official code takes ``cholesky_inverse`` of
     the factor, then an ``einsum``: the same value), and the gradient,
@@ -87,7 +116,10 @@ def skd_direction_loss(student: Tensor,
     N, C = student.shape
     u_s = F.normalize(student, p=2, dim=1)
     u_t = F.normalize(teacher.detach(), p=2, dim=1)
-    diff = (u_s @ u_s.T - u_t @ u_t.T) / C  # [N, N]
+    if 2 * C < N:
+        diff = _gram_difference_in_basis(u_s, u_t)  # [N, 2C]
+    else:
+        diff = (u_s @ u_s.T - u_t @ u_t.T) / C  # [N, N]
     sq = _MahalanobisSquares.apply(diff, float(tikhonov))
     # sqrt with a zero gradient at 0 (and at a rounding-negative square)
     positive = sq > 0

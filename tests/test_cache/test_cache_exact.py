@@ -1,7 +1,7 @@
 # Copyright (c) mmlogitkd contributors. All rights reserved.
 """Training from an fp32 teacher cache is the teacher-in-the-loop run, bit
 for bit (CPU): KD over a cache shorter than the run (epoch e replays epoch
-e mod E), SDD with cached cell logits; fp16 stays within fp16 rounding."""
+e mod E), SDD with cached cell logits, DIST, TTM, WTTM, WSLD and SKD; fp16 stays within fp16 rounding."""
 import json
 
 import numpy as np
@@ -33,6 +33,20 @@ def test_kd_from_cache_is_bit_identical_beyond_the_cached_epochs(
 def test_sdd_from_cache_is_bit_identical(tmp_path, make_config, train,
                                          sdd_cache):
     config = make_config('sdd', epochs=2)
+    online = train(config, tmp_path / 'online', epochs=2)
+    cached = train(config, tmp_path / 'cached',
+                   f'model.teacher_cache={sdd_cache}', epochs=2)
+    assert not _differ(online, cached)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize('method', ['dist', 'ttm', 'wttm', 'wsld', 'skd'])
+def test_newer_losses_from_cache_are_bit_identical(tmp_path, make_config,
+                                                   train, sdd_cache, method):
+    """DIST, TTM, WTTM, WSLD and SKD (their quick-start configs: DIST and
+    SKD are batch-level losses, WSLD and SKD read the targets) train from
+    the cache exactly as with the teacher in the loop."""
+    config = make_config(method, epochs=2)
     online = train(config, tmp_path / 'online', epochs=2)
     cached = train(config, tmp_path / 'cached',
                    f'model.teacher_cache={sdd_cache}', epochs=2)
