@@ -9,23 +9,11 @@
 #
 # Shared data, schedule and runtime of the runs; the model comes from
 # models/teacher.py or models/student.py (see teacher.py, student.py).
-# mmdet's own parts throughout, in mmdet's scope. Both models train from
-# scratch, batch 8, validation at the end: the students 250 iterations (2
-# epochs), the teacher 300 (teacher.py).
-#
-# val bbox AP / AP50 (seed 0, tools/train.py on the 2-core CPU machine):
-#   teacher alone (13.8 M params, 300 iterations, 64 RoIs per image):
-#       0.436 / 0.692 (a 1-thread run: 0.488 / 0.738; CPU runs are not
-#       bit-reproducible across thread counts); 0.75 s/iteration when the
-#       machine is otherwise idle, 236 s in all with validation.
-#   student alone (1.35 M params, 250 iterations, 32 RoIs per image):
-#       0.168 / 0.322; 0.21 s/iteration, 63 s in all. (300 iterations with
-#       the teacher's 64 RoIs: 0.221 / 0.379, at 0.33 s/iteration.)
-# How the recipe got there (teacher, AP / AP50): SGD lr 0.02, Shared2FC head,
-# flips, 1-4 digits per image 0.064 / 0.149; + BN in the FPN, lr 0.04
-# 0.162 / 0.316; + 2-6 digits per image 0.298 / 0.485; + BN conv box head
-# 0.317 / 0.515; - RandomFlip 0.488 / 0.738. (AdamW lr 1e-3 instead of the
-# first two changes: 0.204 / 0.374; SGD lr 0.06 without BN diverged.)
+# mmdet's own parts throughout, in mmdet's scope. Both detectors start from
+# backbones pretrained on the training digits (pretrain/); batch 8, no
+# gradient clipping, validation at the end: the students 200 iterations
+# (1.6 epochs), the teacher 800 (teacher.py). The measured tables:
+# docs/en/user_guides/detection.md#quick-start-digits-on-canvases.
 _base_ = ['mmdet::_base_/default_runtime.py']
 default_scope = 'mmdet'
 
@@ -97,7 +85,7 @@ test_evaluator = val_evaluator
 
 # -------------------------------------------------------------- schedule
 # Iterations, not epochs, so that the CPU budget is explicit; validation
-# runs once, at the end. The students' 250; the teacher's 300 (teacher.py).
+# runs once, at the end. The students' 200; the teacher's 800 (teacher.py).
 max_iters = 200
 train_cfg = dict(
     type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
