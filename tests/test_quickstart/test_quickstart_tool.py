@@ -161,6 +161,14 @@ def test_unknown_method_is_refused(tool):
         tool.parse_args(['--methods', 'kd,nope'])
 
 
+def test_classification_runs_get_one_thread_unless_set(tool, monkeypatch):
+    tool.parse_args([])
+    monkeypatch.delenv('OMP_NUM_THREADS', raising=False)
+    assert tool.run_env()['OMP_NUM_THREADS'] == '1'
+    monkeypatch.setenv('OMP_NUM_THREADS', '2')
+    assert tool.run_env()['OMP_NUM_THREADS'] == '2'
+
+
 def test_quickstart_sh_runs_the_tool():
     with open(osp.join(ROOT, 'tools', 'quickstart.sh')) as f:
         sh = f.read()

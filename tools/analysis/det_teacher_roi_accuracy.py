@@ -18,7 +18,7 @@ student's own share of the foreground beside it.
 
     python tools/analysis/det_teacher_roi_accuracy.py \\
         configs/quickstart_det/kd.py \\
-        work_dirs/quickstart_det/seed_0/student/iter_250.pth \\
+        work_dirs/quickstart_det/seed_0/student/iter_200.pth \\
         --cfg-options model.teacher_ckpt=work_dirs/quickstart_det/teacher/teacher.pth
 
 The student checkpoint is a plain mmdet checkpoint of the student (a run of
