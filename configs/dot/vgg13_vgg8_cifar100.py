@@ -8,3 +8,6 @@ _base_ = ['../kd/vgg13_vgg8_cifar100.py']
 
 optim_wrapper = dict(
     optimizer=dict(type='mmlogitkd.DOT', momentum=0.9, delta=0.075))
+# DOT's two backward passes on every rank under tools/dist_train.sh (not
+# used by a one-process run)
+model_wrapper_cfg = dict(type='mmlogitkd.TwoPassDistributedDataParallel')

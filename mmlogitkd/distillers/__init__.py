@@ -35,6 +35,7 @@ from .teacher_source import (
     TeacherSource,
     build_teacher_source,
 )
+from .two_pass_ddp import TwoPassDistributedDataParallel
 from .views import grid_cell_logits, polyphase_views
 from .warmup import DistillWarmup
 
@@ -49,5 +50,6 @@ __all__ = [
     'num_classes_of', 'logit_width', 'load_state_dict_strictly',
     'load_teacher_checkpoint', 'load_student_checkpoint',
     'load_student_weights', 'student_config', 'student_runtime_config',
-    'student_weights', 'grid_cell_logits', 'polyphase_views'
+    'student_weights', 'grid_cell_logits', 'polyphase_views',
+    'TwoPassDistributedDataParallel'
 ]

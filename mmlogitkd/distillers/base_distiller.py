@@ -1,6 +1,6 @@
 # Copyright (c) mmlogitkd contributors. All rights reserved.
 from abc import abstractmethod
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Callable, Dict, List, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -277,8 +277,12 @@ class BaseLogitDistiller(BaseModel):
                 raise ValueError(
                     f'model.distill_losses.{name}: {err}') from None
 
-    def train_step(self, data: Union[dict, tuple, list],
-                   optim_wrapper: OptimWrapper) -> Dict[str, torch.Tensor]:
+    def train_step(
+        self,
+        data: Union[dict, tuple, list],
+        optim_wrapper: OptimWrapper,
+        grad_sync: Optional[Callable[[], None]] = None
+    ) -> Dict[str, torch.Tensor]:
         """mmengine's training step, which never updates the weights from a
         non-finite loss or gradient (``nonfinite_loss``;
         :meth:`NonFiniteGuard.train_step
@@ -294,14 +298,17 @@ class BaseLogitDistiller(BaseModel):
         ``train_step``; there, :meth:`parse_losses` checks the losses before
         their backward pass, and a non-finite loss stops the run (a step
         cannot be skipped on one rank alone); DOT's ``step()`` refuses
-        their single backward pass.
+        their single backward pass. With DOT,
+        :class:`~mmlogitkd.distillers.TwoPassDistributedDataParallel` calls
+        this step on every rank with ``grad_sync``, which averages each
+        gradient set over the ranks after its backward pass.
         """
         if not isinstance(optim_wrapper, OptimWrapper):  # OptimWrapperDict
             return super().train_step(data, optim_wrapper)
         if is_two_pass(optim_wrapper.optimizer):
             check_wrapper(optim_wrapper)  # before the forward pass
         return self.nonfinite_guard.train_step(self, data, optim_wrapper,
-                                               self.student)
+                                               self.student, grad_sync)
 
     def parse_losses(self, losses: Dict[str, torch.Tensor]
                      ) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:

@@ -5,7 +5,7 @@ iteration (``'skip'``), at the cost of one host read per step."""
 import logging
 import math
 from collections import OrderedDict, deque
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -65,11 +65,18 @@ class NonFiniteGuard:
         self._in_step = False
         self._snapshot: Optional[List[torch.Tensor]] = None
 
-    def train_step(self, model: BaseModel, data: Union[dict, tuple, list],
-                   optim_wrapper: OptimWrapper,
-                   buffers_of: nn.Module) -> Dict[str, torch.Tensor]:
+    def train_step(
+            self,
+            model: BaseModel,
+            data: Union[dict, tuple, list],
+            optim_wrapper: OptimWrapper,
+            buffers_of: nn.Module,
+            grad_sync: Optional[Callable[[], None]] = None
+    ) -> Dict[str, torch.Tensor]:
         """``model``'s training step, guarded; ``buffers_of`` is the module
-        whose buffers a skipped step restores (the student)."""
+        whose buffers a skipped step restores (the student); ``grad_sync``
+        runs after each backward pass of a two-pass step (see
+        :func:`~.two_pass_step.two_pass_backward`)."""
         skip = self.mode == 'skip'
         if skip:
             self._snapshot_buffers(buffers_of)
@@ -81,7 +88,8 @@ class NonFiniteGuard:
             parsed_loss, log_vars = model.parse_losses(losses)
         finally:
             self._in_step = False
-        held_grads = self._backward(losses, parsed_loss, optim_wrapper)
+        held_grads = self._backward(losses, parsed_loss, optim_wrapper,
+                                    grad_sync)
         update = optim_wrapper.should_update()
         # AMP's loss scaler finds inf gradients and skips the step itself
         check_grads = update and not isinstance(optim_wrapper,
@@ -133,9 +141,13 @@ class NonFiniteGuard:
             raise FloatingPointError(_message(problems) + note)
         return loss, _host_tensors(log_vars)
 
-    def _backward(self, losses: Dict[str, torch.Tensor],
-                  parsed_loss: torch.Tensor,
-                  optim_wrapper: OptimWrapper) -> List[torch.Tensor]:
+    def _backward(
+            self,
+            losses: Dict[str, torch.Tensor],
+            parsed_loss: torch.Tensor,
+            optim_wrapper: OptimWrapper,
+            grad_sync: Optional[Callable[[], None]] = None
+    ) -> List[torch.Tensor]:
         """The backward pass of the summed loss; with an optimizer that
         keeps the distillation gradient apart (``step_kd``, e.g.
         :class:`mmlogitkd.engine.DOT`), the two passes of
@@ -146,7 +158,7 @@ class NonFiniteGuard:
             ``param.grad`` (the distillation gradients), checked with them.
         """
         if is_two_pass(optim_wrapper.optimizer):
-            return two_pass_backward(losses, optim_wrapper)
+            return two_pass_backward(losses, optim_wrapper, grad_sync)
         optim_wrapper.backward(optim_wrapper.scale_loss(parsed_loss))
         return []
 

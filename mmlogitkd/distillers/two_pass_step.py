@@ -3,7 +3,7 @@
 distillation gradient apart from the task gradient
 (:class:`mmlogitkd.engine.DOT`), as mdistiller's ``DOT`` trainer runs them
 (``mdistiller/engine/trainer.py``, ``DOT.train_iter``)."""
-from typing import Dict, List, Tuple, Union
+from typing import Callable, Dict, List, Optional, Tuple, Union
 
 import torch
 from mmengine.optim import AmpOptimWrapper, OptimWrapper
@@ -78,7 +78,9 @@ def check_wrapper(optim_wrapper: OptimWrapper) -> None:
 
 def two_pass_backward(
         losses: Dict[str, Union[torch.Tensor, List[torch.Tensor]]],
-        optim_wrapper: OptimWrapper) -> List[torch.Tensor]:
+        optim_wrapper: OptimWrapper,
+        grad_sync: Optional[Callable[[], None]] = None
+) -> List[torch.Tensor]:
     """The distillation terms' backward pass, ``step_kd()``, then the task
     losses' backward pass, as the official ``DOT`` trainer runs them; the
     parameters are not updated (``step_kd`` only keeps the gradients).
@@ -86,7 +88,10 @@ def two_pass_backward(
     The student runs forward once: the first pass keeps the graph
     (``retain_graph``) for the second. ``optim_wrapper`` is one that
     :func:`check_wrapper` accepts (the distiller checks it before the
-    forward pass).
+    forward pass). ``grad_sync``, when given, runs after each backward
+    pass, before the optimizer reads ``param.grad``: a distributed run's
+    averaging of each gradient set over the ranks
+    (:class:`~mmlogitkd.distillers.TwoPassDistributedDataParallel`).
 
     Returns:
         list[Tensor]: The distillation gradients the optimizer keeps for
@@ -97,8 +102,12 @@ def two_pass_backward(
     optimizer.zero_grad(set_to_none=True)
     if distill.requires_grad:
         distill.backward(retain_graph=True)
+    if grad_sync is not None:
+        grad_sync()
     optimizer.step_kd()
     optimizer.zero_grad(set_to_none=True)
     # counts the step once (accumulative_counts is 1: no loss scaling)
     optim_wrapper.backward(task)
+    if grad_sync is not None:
+        grad_sync()
     return optimizer.kd_grads()

@@ -504,8 +504,8 @@ OFFICIAL = {
     'path', DOT_CONFIGS, ids=[osp.basename(p) for p in DOT_CONFIGS])
 def test_config_is_its_base_with_dot(path):
     """Each config is its KD (or DKD) config with the official DOT
-    optimizer (and, on ImageNet, the official batch in one process), and
-    builds that optimizer."""
+    optimizer and the two-pass distributed wrapper, and builds that
+    optimizer."""
     name = osp.basename(path)
     lr, weight_decay, delta, method = OFFICIAL[name]
     cfg = Config.fromfile(path)
@@ -519,9 +519,11 @@ def test_config_is_its_base_with_dot(path):
     assert cfg.model == base.model
     assert cfg.param_scheduler == base.param_scheduler
     assert cfg.train_cfg == base.train_cfg
-    batch = 512 if 'imagenet' in name else 64
-    assert cfg.train_dataloader.batch_size == batch
-    assert cfg.auto_scale_lr.base_batch_size == batch
+    assert cfg.train_dataloader == base.train_dataloader
+    assert cfg.auto_scale_lr == base.auto_scale_lr
+    assert 'model_wrapper_cfg' not in base
+    assert cfg.model_wrapper_cfg == dict(
+        type='mmlogitkd.TwoPassDistributedDataParallel')
     wrapper = build_optim_wrapper(torch.nn.Linear(2, 2), cfg.optim_wrapper)
     assert type(wrapper) is OptimWrapper
     assert isinstance(wrapper.optimizer, DOT)

@@ -164,10 +164,11 @@ class DOT(Optimizer):
                 'step_kd() first (backward of the loss_distill_* terms, '
                 'step_kd(), backward of the task losses, step()); '
                 "mmlogitkd's distillers run both passes in their "
-                'train_step. A distributed wrapper '
-                "(MMDistributedDataParallel) runs its own train_step with "
-                'one backward pass and cannot train with DOT: train in one '
-                'process (tools/train.py, not tools/dist_train.sh).')
+                'train_step. MMDistributedDataParallel runs its own '
+                'train_step with one backward pass: for tools/dist_train.sh '
+                'set model_wrapper_cfg = dict(type='
+                "'mmlogitkd.TwoPassDistributedDataParallel') in the "
+                'config.')
         for group, (kd_params, kd_grads) in zip(self.param_groups, self._kd):
             params, grads = [], []
             for p in group['params']:
