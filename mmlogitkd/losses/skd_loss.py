@@ -17,8 +17,7 @@ __all__ = ['SKDLoss', 'skd_direction_loss', 'skd_terms']
 
 
 class _MahalanobisSquares(torch.autograd.Function):
-    """``m_i = D_i^T S^{-1} D_i`` for the rows ``D_i`` of ``diff [N, K]``
-    (K = N, or 2C in a basis of the rows' span),
+    """``m_i = D_i^T S^{-1} D_i`` for the rows ``D_i`` of ``diff [N, N]``,
     ``S = cov(D) + tikhonov * I`` (``cov`` over the rows, unbiased), with a
     closed-form backward.
 
@@ -56,28 +55,37 @@ class _MahalanobisSquares(torch.autograd.Function):
         return 2 * g_white - (2 / (N - 1)) * g_centred, None
 
 
-def _gram_difference_in_basis(u_s: Tensor, u_t: Tensor) -> Tensor:
-    """The rows of ``D = (u_s u_s^T - u_t u_t^T) / C`` (``[N, N]``, rank
-    <= 2C) in an orthonormal basis of their span: ``[N, 2C]``.
+def _low_rank_mahalanobis_squares(u_s: Tensor, u_t: Tensor,
+                                  tikhonov: float) -> Tensor:
+    """``m_i = D_i^T S^{-1} D_i`` of :class:`_MahalanobisSquares` for
+    ``D = (u_s u_s^T - u_t u_t^T) / C`` (``[N, N]``) without forming D:
+    ``[N]``, when D's rank 2C is below N.
 
-    ``D = A B^T`` with ``A = [u_s, u_t]``, ``B = [u_s, -u_t] / C``; every
-    row of D (and of D centred over its rows) lies in the column space of
-    B, spanned by the orthonormal columns of ``Q`` (``B = QR``). In the
-    basis Q the covariance of D is ``Q (cov(DQ) + tikhonov I) Q^T`` plus
-    ``tikhonov`` on the complement, which D's rows do not reach, so the
-    Mahalanobis squares of D's rows are those of ``DQ``'s rows: an
-    ``[2C, 2C]`` covariance instead of ``[N, N]`` (the RoI batches of
-    detection: N = 1,024 RoIs, 2C = 162). Q is held constant in the
-    backward: a change of D's rows out of Q's span moves the squares only
-    to second order (the cross-covariance it adds joins Q's span to its
-    complement, which S^{-1} D_i never reaches), so the gradient is that of
-    the N x N form.
+    ``D = A B^T`` with ``A = [d, e]``, ``B = [e, d] / (2C)``
+    (``[N, 2C]``), ``d = u_s - u_t``, ``e = u_s + u_t`` (this split, rather
+    than ``[u_s, u_t]`` and ``[u_s, -u_t]``, keeps ``m = 0`` exact, and its
+    gradient 0, where the student's rows are the teacher's: d is exactly
+    0); centred over its rows D is ``A_c B^T``, so
+    ``S = tikhonov I + B M B^T`` with ``M = A_c^T A_c / (N - 1)``. The
+    push-through identity ``S^{-1} B = B (tikhonov I + M P)^{-1}``,
+    ``P = B^T B``, gives ``B^T S^{-1} B = P (tikhonov I + M P)^{-1}`` and
+    ``m_i = a_i^T P (tikhonov I + M P)^{-1} a_i``: ``[2C, 2C]`` systems
+    instead of ``[N, N]`` (the RoI batches of detection: N = 1,024 RoIs,
+    2C = 162), the same values; autograd differentiates it.
+    ``tikhonov I + M P`` is invertible for any B (the eigenvalues of ``M P``,
+    a product of two positive semi-definite matrices, are >= 0).
     """
     C = u_s.shape[1]
-    a = torch.cat((u_s, u_t), dim=1)
-    b = torch.cat((u_s, -u_t), dim=1) / C
-    basis = torch.linalg.qr(b.detach()).Q  # [N, 2C], reduced
-    return a @ (b.T @ basis)
+    d, e = u_s - u_t, u_s + u_t
+    a = torch.cat((d, e), dim=1)
+    b = torch.cat((e, d), dim=1) / (2 * C)
+    centred = a - a.mean(0, keepdim=True)
+    gram_b = b.T @ b  # P
+    system = (centred.T @ centred) @ gram_b / (a.shape[0] - 1)
+    system.diagonal().add_(tikhonov)
+    # P K^{-1} = (K^{-T} P)^T
+    form = torch.linalg.solve(system.T, gram_b).T
+    return ((a @ form) * a).sum(1)
 
 
 def skd_direction_loss(student: Tensor,
@@ -93,10 +101,9 @@ def skd_direction_loss(student: Tensor,
 
         L_dir = (1/N) sum_i sqrt(D_i^T S^{-1} D_i)
 
-    When ``2C < N`` the rows of D span at most 2C dimensions and the
-    squares are computed in a basis of that span
-    (:func:`_gram_difference_in_basis`: the same values and gradient,
-    ``O(N C^2 + C^3)`` instead of ``O(N^3)``).
+    When ``2C < N`` D has rank at most 2C and the squares come from
+    ``[2C, 2C]`` systems (:func:`_low_rank_mahalanobis_squares`: the same
+    values and gradient, ``O(N C^2 + C^3)`` instead of ``O(N^3)``).
     ``S^{-1} D_i`` comes from the Cholesky factor of S
     (``cholesky_solve``; the official code takes ``cholesky_inverse`` of
     the factor, then an ``einsum``: the same value), and the gradient,
@@ -117,10 +124,10 @@ def skd_direction_loss(student: Tensor,
     u_s = F.normalize(student, p=2, dim=1)
     u_t = F.normalize(teacher.detach(), p=2, dim=1)
     if 2 * C < N:
-        diff = _gram_difference_in_basis(u_s, u_t)  # [N, 2C]
+        sq = _low_rank_mahalanobis_squares(u_s, u_t, float(tikhonov))
     else:
         diff = (u_s @ u_s.T - u_t @ u_t.T) / C  # [N, N]
-    sq = _MahalanobisSquares.apply(diff, float(tikhonov))
+        sq = _MahalanobisSquares.apply(diff, float(tikhonov))
     # sqrt with a zero gradient at 0 (and at a rounding-negative square)
     positive = sq > 0
     dist = torch.where(positive, torch.where(positive, sq, 1.0).sqrt(), 0.0)
