@@ -6,6 +6,7 @@ import torch.nn as nn
 
 from mmlogitkd.registry import MODELS
 from .base_distiller import BaseLogitDistiller
+from .host_models import label_mixing_augments
 from .paired_logits import PairedLogits
 from .views import check_scales, grid_cell_logits
 
@@ -58,7 +59,7 @@ class ClsLogitDistiller(BaseLogitDistiller):
             self.sdd_scales if self.uses_views else None,
             lambda teacher: self._check_cell_support(teacher, 'teacher'))
         self.teacher_source.check_batch_augments(
-            _label_mixing_augments(self.student))
+            label_mixing_augments(self.student))
 
     @classmethod
     def check_pair(cls, student: nn.Module, teacher: nn.Module,
@@ -71,7 +72,7 @@ class ClsLogitDistiller(BaseLogitDistiller):
         given the labels from before the mix. Target-free losses (KD, LDRLD,
         rank alignment) work with it."""
         super().check_pair(student, teacher, distill_losses)
-        augments = _label_mixing_augments(student)
+        augments = label_mixing_augments(student)
         needy = [
             f'{name} ({type(loss).__name__})'
             for name, loss in distill_losses.items()
@@ -136,7 +137,7 @@ class ClsLogitDistiller(BaseLogitDistiller):
             # from before the mix (mmpretrain keeps it beside the mixed
             # gt_score): no hard target then (check_pair refused the losses
             # that need one)
-            target=None if _label_mixing_augments(self.student) else
+            target=None if label_mixing_augments(self.student) else
             self._hard_target(data_samples, s_logits.device),
             student_views=s_cells,
             teacher_views=t_cells)
@@ -150,16 +151,3 @@ class ClsLogitDistiller(BaseLogitDistiller):
                                        for ds in data_samples):
             return None
         return torch.cat([ds.gt_label for ds in data_samples]).to(device)
-
-
-def _label_mixing_augments(model: nn.Module) -> List[str]:
-    """Names of the batch augments of a model's mmpretrain preprocessor
-    (every one of them, Mixup, CutMix, ResizeMix, mixes labels)."""
-    augments = getattr(getattr(model, 'data_preprocessor', None),
-                       'batch_augments', None)
-    if augments is None:
-        return []
-    return [
-        type(aug).__name__ for aug in getattr(augments, 'augments', [augments])
-        if aug is not None
-    ]

@@ -4,7 +4,7 @@ mmdet, torchreid): their configs resolved and built in that library's
 scope, and the class counts read from the built models."""
 import copy
 import os.path as osp
-from typing import Dict, Optional, Union
+from typing import Dict, List, Optional, Union
 
 import torch.nn as nn
 from mmengine.config import Config, ConfigDict
@@ -165,3 +165,16 @@ def build_distill_losses(cfgs: Dict[str, Union[dict, nn.Module]]
                 raise
             raise hint from None
     return nn.ModuleDict(losses)
+
+
+def label_mixing_augments(model: nn.Module) -> List[str]:
+    """Names of the batch augments of a model's mmpretrain preprocessor
+    (every one of them, Mixup, CutMix, ResizeMix, mixes labels)."""
+    augments = getattr(getattr(model, 'data_preprocessor', None),
+                       'batch_augments', None)
+    if augments is None:
+        return []
+    return [
+        type(aug).__name__ for aug in getattr(augments, 'augments', [augments])
+        if aug is not None
+    ]

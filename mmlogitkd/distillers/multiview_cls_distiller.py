@@ -4,7 +4,8 @@ from typing import List, Tuple
 import torch
 
 from mmlogitkd.registry import MODELS
-from .cls_distiller import ClsLogitDistiller, _label_mixing_augments
+from .cls_distiller import ClsLogitDistiller
+from .host_models import label_mixing_augments
 from .paired_logits import PairedLogits
 
 
@@ -89,7 +90,7 @@ class MultiViewClsDistiller(ClsLogitDistiller):
         s_logits = torch.cat(s_logits)
         # no hard target after a label-mixing batch augment (see
         # ClsLogitDistiller.paired_logits)
-        target = None if _label_mixing_augments(self.student) else \
+        target = None if label_mixing_augments(self.student) else \
             self._hard_target(data_samples, s_logits.device)
         return losses, PairedLogits(
             student=s_logits,

@@ -7,7 +7,7 @@ import torch.nn as nn
 from mmlogitkd.models.reid.torchreid_classifier import gt_labels
 from mmlogitkd.registry import MODELS
 from .base_distiller import BaseLogitDistiller
-from .cls_distiller import _label_mixing_augments
+from .host_models import label_mixing_augments
 from .paired_logits import PairedLogits
 from .views import check_scales
 
@@ -71,7 +71,7 @@ class ReIDLogitDistiller(BaseLogitDistiller):
             self.sdd_scales if self.uses_views else None,
             lambda teacher: None)
         self.teacher_source.check_batch_augments(
-            _label_mixing_augments(self.student))
+            label_mixing_augments(self.student))
 
     @classmethod
     def check_pair(cls, student: nn.Module, teacher: nn.Module,
