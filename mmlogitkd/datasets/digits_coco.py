@@ -25,6 +25,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from .digits import DIGITS_CLASSES, load_digits_arrays, stratified_split
+from .generated_once import as_json, earlier_meta, forget_meta, write_meta
 
 # Bump when the rendering changes, so that old folders are regenerated.
 DIGITS_COCO_VERSION = 1
@@ -336,27 +337,19 @@ def make_digits_coco(root: str,
         texture_noise=float(texture_noise),
         img_ext=img_ext,
         max_tries=int(max_tries))
-    # as read back from JSON (tuples become lists)
-    args = json.loads(json.dumps(cfg))
+    args = as_json(cfg)
     root = osp.abspath(root)
     meta_path = osp.join(root, META_FILE)
     out = _outputs(root, None, True)
 
-    old_meta = None
-    if osp.isfile(meta_path):
-        try:
-            with open(meta_path) as f:
-                old_meta = json.load(f)
-        except (OSError, ValueError):
-            old_meta = None
-    if (not force and old_meta is not None and old_meta.get('args') == args
+    old_meta = earlier_meta(meta_path, args)
+    if (not force and old_meta is not None
             and all(osp.isfile(p) for p in out['ann_file'].values())):
         return _outputs(root, old_meta, False)
 
     # Only replace what this function writes; the metadata goes first so
     # that an interrupted run is never taken for a complete one.
-    if osp.exists(meta_path):
-        os.remove(meta_path)
+    forget_meta(meta_path)
     for split in SPLITS:
         if osp.isdir(out['img_dir'][split]):
             shutil.rmtree(out['img_dir'][split])
@@ -378,6 +371,5 @@ def make_digits_coco(root: str,
         stats[split] = dict(
             images=len(coco['images']), instances=len(coco['annotations']))
     meta = dict(args=args, stats=stats)
-    with open(meta_path, 'w') as f:
-        json.dump(meta, f, indent=2)
+    write_meta(meta_path, meta, indent=2)
     return _outputs(root, meta, True)

@@ -35,7 +35,6 @@ real archive is (torchreid's file-name rules). As in Market-1501:
 Nothing is downloaded, and the same arguments give the same files byte for
 byte.
 """
-import json
 import os
 import os.path as osp
 import shutil
@@ -44,6 +43,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from .digits import load_digits_arrays
+from .generated_once import as_json, earlier_meta, forget_meta, write_meta
 
 # Bump when the rendering changes, so that old folders are regenerated.
 DIGITS_MARKET1501_VERSION = 1
@@ -311,25 +311,18 @@ def make_digits_market1501(root: str,
         max_shift=max_shift,
         seed=int(seed),
         jpeg_quality=int(jpeg_quality))
-    args = json.loads(json.dumps(cfg))  # as read back from JSON
+    args = as_json(cfg)
     root = osp.abspath(root)
     meta_path = osp.join(root, META_FILE)
     out = _outputs(root, None, True)
-    old_meta = None
-    if osp.isfile(meta_path):
-        try:
-            with open(meta_path) as f:
-                old_meta = json.load(f)
-        except (OSError, ValueError):
-            old_meta = None
-    if (not force and old_meta is not None and old_meta.get('args') == args
+    old_meta = earlier_meta(meta_path, args)
+    if (not force and old_meta is not None
             and all(osp.isdir(d) for d in out['dirs'].values())):
         return _outputs(root, old_meta, False)
 
     # Only replace what this function writes; the metadata goes first so
     # that an interrupted run is never taken for a complete one.
-    if osp.exists(meta_path):
-        os.remove(meta_path)
+    forget_meta(meta_path)
     if osp.isdir(out['data_dir']):
         shutil.rmtree(out['data_dir'])
 
@@ -344,8 +337,7 @@ def make_digits_market1501(root: str,
             distractors=sum(r[2] == 0 for r in mine),
             junk=sum(r[2] == -1 for r in mine))
     meta = dict(args=args, stats=stats, images=records)
-    with open(meta_path, 'w') as f:
-        json.dump(meta, f)
+    write_meta(meta_path, meta)
     return _outputs(root, meta, True)
 
 
