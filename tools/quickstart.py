@@ -10,16 +10,20 @@ scikit-learn (no download):
 2. the student alone (the baseline),
 3. the student distilled from the teacher with each method,
 
+each run with one intra-op thread unless ``OMP_NUM_THREADS`` is set (also
+for re-id: small networks, whose two threads stall each other on a busy
+machine; detection keeps torch's default),
+
 then prints a table of test top-1 accuracy per run, writes it to
 ``<work-dir>/results.md``, its numbers to ``<work-dir>/results.json`` and
 draws a bar plot to ``<work-dir>/quickstart.png``.
 
-    python tools/quickstart.py                      # everything (~2-3 min)
+    python tools/quickstart.py                      # everything (~4 min)
     python tools/quickstart.py --methods kd,dkd     # some methods only
     python tools/quickstart.py --epochs 1           # smoke test
     python tools/quickstart.py --seeds 0,1,2,3,4    # mean and SE of 5 seeds
-    python tools/quickstart.py --task det           # detection (~15 min)
-    python tools/quickstart.py --task reid          # re-identification
+    python tools/quickstart.py --task det           # detection (~23 min)
+    python tools/quickstart.py --task reid          # re-identification (~9 min)
     python tools/quickstart.py --teacher-cache      # students from a cache
 
 ``--seeds`` repeats every student run (the student alone and each method)
@@ -70,9 +74,9 @@ written once as a Market-1501 folder (``<work-dir>/data``: each identity
 one handwritten sample seen by several cameras, each with its own imaging
 style; disjoint training and test identities; distractors and junk in the
 gallery), torchreid's ResNet-18 at half width (teacher) and at a quarter
-width (student) of ``configs/quickstart_reid/``, and the six classification
-methods on their identity logits (each run with one intra-op thread unless
-``OMP_NUM_THREADS`` is set: ~5.5 min in all on 2 CPU cores); the table
+width (student) of ``configs/quickstart_reid/``, and the classification
+methods on their identity logits (~9 min in all on 2 CPU cores, a later
+seed 6-8 min); the table
 gives ``ReIDMetric``'s mAP and rank-1 (query vs the gallery of other
 cameras); ``--teacher-cache`` works as for classification.
 
