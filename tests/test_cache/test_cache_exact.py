@@ -22,9 +22,9 @@ def test_kd_from_cache_is_bit_identical_beyond_the_cached_epochs(
     """3 epochs from a 2-epoch cache (made by the SDD config: its cells are
     simply not read by KD) against the teacher in the loop with the same
     augmentation cycle."""
-    config = make_config('kd', epochs=3)
-    online = train(config, tmp_path / 'online', 'augment_cycle=2', epochs=3)
-    cached = train(config, tmp_path / 'cached',
+    online = train(make_config('kd', epochs=3), tmp_path / 'online',
+                   'augment_cycle=2', epochs=3)
+    cached = train(make_config('kd', epochs=3), tmp_path / 'cached',
                    f'model.teacher_cache={sdd_cache}', epochs=3)
     assert not _differ(online, cached)
 
@@ -32,9 +32,9 @@ def test_kd_from_cache_is_bit_identical_beyond_the_cached_epochs(
 @pytest.mark.e2e
 def test_sdd_from_cache_is_bit_identical(tmp_path, make_config, train,
                                          sdd_cache):
-    config = make_config('sdd', epochs=2)
-    online = train(config, tmp_path / 'online', epochs=2)
-    cached = train(config, tmp_path / 'cached',
+    online = train(make_config('sdd', epochs=2), tmp_path / 'online',
+                   epochs=2)
+    cached = train(make_config('sdd', epochs=2), tmp_path / 'cached',
                    f'model.teacher_cache={sdd_cache}', epochs=2)
     assert not _differ(online, cached)
 
@@ -46,9 +46,11 @@ def test_newer_losses_from_cache_are_bit_identical(tmp_path, make_config,
     """DIST, TTM, WTTM, WSLD and SKD (their quick-start configs: DIST and
     SKD are batch-level losses, WSLD and SKD read the targets) train from
     the cache exactly as with the teacher in the loop."""
-    config = make_config(method, epochs=2)
-    online = train(config, tmp_path / 'online', epochs=2)
-    cached = train(config, tmp_path / 'cached',
+    # two files of the same config: runs started within the same second
+    # would share mmengine's logger and visualizer instances by name
+    online = train(make_config(method, epochs=2), tmp_path / 'online',
+                   epochs=2)
+    cached = train(make_config(method, epochs=2), tmp_path / 'cached',
                    f'model.teacher_cache={sdd_cache}', epochs=2)
     assert not _differ(online, cached)
 
