@@ -95,10 +95,16 @@ import statistics
 import subprocess
 import sys
 import time
+import warnings
 from collections import OrderedDict, deque
 from typing import Optional, Tuple
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+# mmengine imports setuptools' pkg_resources, whose deprecation warning
+# would print again at every config this tool reads (mmengine's
+# custom_imports re-execute modules); the runs' own logs keep theirs
+warnings.filterwarnings(
+    'ignore', message='pkg_resources is deprecated', category=UserWarning)
 CONFIG_DIR = osp.join(ROOT, 'configs', 'quickstart')
 TRAIN = osp.join(ROOT, 'tools', 'train.py')
 
