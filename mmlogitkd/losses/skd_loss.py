@@ -10,128 +10,64 @@ from torch.autograd.function import once_differentiable
 
 from mmlogitkd.registry import MODELS
 from .base import TermsBatchLoss, batch_loss
-from .functional import kd_loss, standardize_logits
+from .functional import standardize_logits
 from .mlkd_loss import median_fraction
+from .skd_direction import (
+    direction_backward,
+    direction_forward,
+    skd_direction_loss,
+)
 
 __all__ = ['SKDLoss', 'skd_direction_loss', 'skd_terms']
 
 
-class _MahalanobisSquares(torch.autograd.Function):
-    """``m_i = D_i^T S^{-1} D_i`` for the rows ``D_i`` of ``diff [N, N]``,
-    ``S = cov(D) + tikhonov * I`` (``cov`` over the rows, unbiased), with a
-    closed-form backward.
+class _SKDTerms(torch.autograd.Function):
+    """SKD's two terms ``[2]`` with the KD term's gradient and the
+    direction term's (:func:`~mmlogitkd.losses.skd_direction.
+    direction_backward`) written out: one node in the graph instead of
+    about twenty, which is most of SKD's time at the small batches.
 
-    Gradient, with ``W = D S^{-1}`` (row i: ``S^{-1} D_i``), ``g = dL/dm``
-    and ``Dc = D - mean_rows(D)``: holding S, ``dm_i / dD_i = 2 W_i``; through
-    S, ``dL/dS = -W^T diag(g) W`` and ``S = Dc^T Dc / (N - 1) + tikhonov I``
-    give ``dL/dDc = -2 Dc W^T diag(g) W / (N - 1)``, centred over the rows
-    for ``dL/dD``. Two ``[N, N]`` products in the backward instead of
-    autograd's path through the Cholesky factor (several triangular solves
-    and products): the same gradient, ~1.2x (N = 64) to ~1.7x (N = 1024)
-    faster on CPU.
+    The KD term ``m * T^2 * mean_n KL(softmax(t_n / T) || softmax(s_n /
+    T))`` has the gradient ``m * (T / N) * (softmax(s / T) - softmax(t /
+    T))`` in its student logits.
     """
 
     @staticmethod
-    def forward(ctx, diff: Tensor, tikhonov: float) -> Tensor:
-        N = diff.shape[0]
-        centred = diff - diff.mean(0, keepdim=True)
-        cov = centred.T @ centred / (N - 1)
-        cov.diagonal().add_(tikhonov)
-        # unchecked: S is positive definite for tikhonov > 0, and the check
-        # of torch.linalg.cholesky would read the device
-        chol, _ = torch.linalg.cholesky_ex(cov)
-        white = torch.cholesky_solve(diff.T, chol).T  # W, S symmetric
-        ctx.save_for_backward(centred, white)
-        return (diff * white).sum(1)
+    def forward(ctx, student: Tensor, teacher: Tensor,
+                kd_student: Optional[Tensor], kd_teacher: Optional[Tensor],
+                temperature: float, tikhonov: float) -> Tensor:
+        N = student.shape[0]
+        T = temperature
+        # the official masks: teacher confidence <= its median (numpy
+        # percentile), per row and per class; each multiplies a batch
+        # scalar, so it only scales it by the fraction it keeps
+        p_t = torch.softmax(teacher, dim=1)
+        mask = median_fraction(p_t.amax(dim=1))
+        class_mask = median_fraction(p_t.sum(dim=0))
+        separate = kd_student is not None
+        if not separate:
+            kd_student, kd_teacher = student, teacher
+        log_ps = torch.log_softmax(kd_student / T, dim=1)
+        log_pt = torch.log_softmax(kd_teacher / T, dim=1)
+        kd = F.kl_div(log_ps, log_pt, reduction='sum', log_target=True)
+        direction, ctx.low_rank, saved = direction_forward(
+            student, teacher, tikhonov)
+        ctx.temperature, ctx.separate = T, separate
+        ctx.save_for_backward(log_ps, log_pt, mask, class_mask, *saved)
+        return torch.stack((mask * (T * T / N) * kd, class_mask * direction))
 
     @staticmethod
     @once_differentiable
     def backward(ctx, grad: Tensor):
-        centred, white = ctx.saved_tensors
-        N = white.shape[0]
-        g_white = white * grad[:, None]  # diag(g) W
-        g_centred = centred @ (g_white.T @ white)
-        g_centred = g_centred - g_centred.mean(0, keepdim=True)
-        return 2 * g_white - (2 / (N - 1)) * g_centred, None
-
-
-def _low_rank_mahalanobis_squares(u_s: Tensor, u_t: Tensor,
-                                  tikhonov: float) -> Tensor:
-    """``m_i = D_i^T S^{-1} D_i`` of :class:`_MahalanobisSquares` for
-    ``D = (u_s u_s^T - u_t u_t^T) / C`` (``[N, N]``) without forming D:
-    ``[N]``, when D's rank 2C is below N.
-
-    ``D = A B^T`` with ``A = [d, e]``, ``B = [e, d] / (2C)``
-    (``[N, 2C]``), ``d = u_s - u_t``, ``e = u_s + u_t`` (this split, rather
-    than ``[u_s, u_t]`` and ``[u_s, -u_t]``, keeps ``m = 0`` exact, and its
-    gradient 0, where the student's rows are the teacher's: d is exactly
-    0); centred over its rows D is ``A_c B^T``, so
-    ``S = tikhonov I + B M B^T`` with ``M = A_c^T A_c / (N - 1)``. The
-    push-through identity ``S^{-1} B = B (tikhonov I + M P)^{-1}``,
-    ``P = B^T B``, gives ``B^T S^{-1} B = P (tikhonov I + M P)^{-1}`` and
-    ``m_i = a_i^T P (tikhonov I + M P)^{-1} a_i``: ``[2C, 2C]`` systems
-    instead of ``[N, N]`` (the RoI batches of detection: N = 1,024 RoIs,
-    2C = 162), the same values; autograd differentiates it.
-    ``tikhonov I + M P`` is invertible for any B (the eigenvalues of ``M P``,
-    a product of two positive semi-definite matrices, are >= 0).
-    """
-    C = u_s.shape[1]
-    d, e = u_s - u_t, u_s + u_t
-    a = torch.cat((d, e), dim=1)
-    b = torch.cat((e, d), dim=1) / (2 * C)
-    centred = a - a.mean(0, keepdim=True)
-    gram_b = b.T @ b  # P
-    system = (centred.T @ centred) @ gram_b / (a.shape[0] - 1)
-    system.diagonal().add_(tikhonov)
-    # P K^{-1} = (K^{-T} P)^T
-    form = torch.linalg.solve(system.T, gram_b).T
-    return ((a @ form) * a).sum(1)
-
-
-def skd_direction_loss(student: Tensor,
-                       teacher: Tensor,
-                       tikhonov: float = 0.1) -> Tensor:
-    """SKD's direction term: the mean Mahalanobis norm of the rows of the
-    difference of the two models' Gram matrices of L2-normalised logits.
-
-    With ``u = z / ||z||`` per row, ``D = (U_s U_s^T - U_t U_t^T) / C``
-    (``[N, N]``), ``S = cov(D) + tikhonov * I`` (the ``[N, N]`` covariance
-    of D's columns over its N rows, unbiased, the official
-    ``torch.cov(diff.T)``)::
-
-        L_dir = (1/N) sum_i sqrt(D_i^T S^{-1} D_i)
-
-    When ``2C < N`` D has rank at most 2C and the squares come from
-    ``[2C, 2C]`` systems (:func:`_low_rank_mahalanobis_squares`: the same
-    values and gradient, ``O(N C^2 + C^3)`` instead of ``O(N^3)``).
-    ``S^{-1} D_i`` comes from the Cholesky factor of S
-    (``cholesky_solve``; the official code takes ``cholesky_inverse`` of
-    the factor, then an ``einsum``: the same value), and the gradient,
-    which flows through S as in the official code, is written out
-    (:class:`_MahalanobisSquares`). A row with ``D_i = 0`` contributes 0
-    with zero gradient where the official ``sqrt`` gives a nan gradient.
-
-    Args:
-        student (Tensor): ``[N, C]`` student logits, N >= 2.
-        teacher (Tensor): ``[N, C]`` teacher logits (detached here).
-        tikhonov (float): Added to the covariance's diagonal, > 0.
-            Defaults to 0.1, the official value.
-
-    Returns:
-        Tensor: scalar.
-    """
-    N, C = student.shape
-    u_s = F.normalize(student, p=2, dim=1)
-    u_t = F.normalize(teacher.detach(), p=2, dim=1)
-    if 2 * C < N:
-        sq = _low_rank_mahalanobis_squares(u_s, u_t, float(tikhonov))
-    else:
-        diff = (u_s @ u_s.T - u_t @ u_t.T) / C  # [N, N]
-        sq = _MahalanobisSquares.apply(diff, float(tikhonov))
-    # sqrt with a zero gradient at 0 (and at a rounding-negative square)
-    positive = sq > 0
-    dist = torch.where(positive, torch.where(positive, sq, 1.0).sqrt(), 0.0)
-    return dist.mean()
+        log_ps, log_pt, mask, class_mask, *saved = ctx.saved_tensors
+        N = log_ps.shape[0]
+        grad_kd = (log_ps.exp() - log_pt.exp()).mul_(
+            grad[0] * mask * (ctx.temperature / N))
+        grad_dir = direction_backward(grad[1] * class_mask, ctx.low_rank,
+                                      *saved)
+        if ctx.separate:
+            return grad_dir, None, grad_kd, None, None, None
+        return grad_dir.add_(grad_kd), None, None, None, None, None
 
 
 def skd_terms(student: Tensor,
@@ -154,18 +90,12 @@ def skd_terms(student: Tensor,
         ``m_c * L_dir``.
     """
     teacher = teacher.detach()
-    # the official masks: teacher confidence <= its median (numpy
-    # percentile), per row and per class; each multiplies a batch scalar,
-    # so it only scales it by the fraction it keeps
-    p_t = torch.softmax(teacher, dim=1)
-    mask = median_fraction(p_t.max(dim=1).values)
-    class_mask = median_fraction(p_t.sum(dim=0))
-    z_s, z_t = student, teacher
+    kd_student = kd_teacher = None
     if standardize:
-        z_s, z_t = standardize_logits(student), standardize_logits(teacher)
-    kd = kd_loss(z_s, z_t, temperature).mean()
-    direction = skd_direction_loss(student, teacher, tikhonov)
-    return torch.stack((mask * kd, class_mask * direction))
+        kd_student = standardize_logits(student)
+        kd_teacher = standardize_logits(teacher)
+    return _SKDTerms.apply(student, teacher, kd_student, kd_teacher,
+                           float(temperature), float(tikhonov))
 
 
 @MODELS.register_module()

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from mmlogitkd.losses import BatchLogitLoss, DISTLoss, SKDLoss
-from mmlogitkd.losses.skd_loss import _MahalanobisSquares, skd_direction_loss
+from mmlogitkd.losses.skd_direction import skd_direction_loss
 from mmlogitkd.registry import MODELS
 from mmlogitkd.testing import host_reads
 from .reference import kl, log_softmax, standardize
@@ -284,14 +284,29 @@ def test_skd_direction_alone_and_terms_logged():
     torch.testing.assert_close(loss(s, t, (y + 1) % 10), value)
 
 
-@pytest.mark.parametrize('N', [2, 3, 9])
-def test_skd_mahalanobis_backward_is_the_gradient(N):
-    # the written-out backward, on a general (not symmetric) D
-    g = torch.Generator().manual_seed(N)
-    diff = torch.randn(N, N, generator=g, dtype=torch.float64) * 0.1
-    diff.requires_grad_()
+@pytest.mark.parametrize('N,C', [(2, 3), (5, 4), (9, 6), (9, 4), (20, 3)])
+def test_skd_written_out_backward_is_the_gradient(N, C):
+    """The direction term's and the KD term's written-out backward
+    (N x N route for 2C >= N, low-rank route for 2C < N) against finite
+    differences, with and without standardized KD logits."""
+    s, t, y = make(N, C, scale=1.0, seed=N + C)
+    s.requires_grad_()
     assert torch.autograd.gradcheck(
-        lambda d: _MahalanobisSquares.apply(d, 0.05), (diff, ))
+        lambda x: skd_direction_loss(x, t, 0.05), (s, ))
+    for ls in (False, True):
+        loss = SKDLoss(tikhonov=0.05, standardize=ls)
+        assert torch.autograd.gradcheck(lambda x: loss(x, t, y), (s, ))
+
+
+@pytest.mark.parametrize('N,C', [(5, 4), (20, 3)])  # N x N, low rank
+def test_skd_tiny_student_row_has_the_official_gradient(N, C):
+    """A row of norm below 1e-12: F.normalize clamps its norm (no finite
+    difference holds there); the written-out backward follows the official
+    autograd."""
+    s, t, _ = make(N, C, seed=3)
+    s[1] = s[1] / s[1].norm() * 3e-13
+    assert_same(lambda x: SKDLoss()(x, t),
+                lambda x: skd_official(x, t, 4.0, 0.1), s, gtol=1e-8)
 
 
 @pytest.mark.parametrize('N,C', [(9, 4), (64, 10), (200, 3)])
