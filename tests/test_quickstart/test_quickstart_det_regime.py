@@ -16,6 +16,9 @@ import torch.nn as nn
 from mmengine.config import Config
 
 from mmlogitkd.apis import register_all_modules
+from mmlogitkd.apis.quickstart import det_stages
+from mmlogitkd.apis.quickstart.runs import file_digest
+from mmlogitkd.apis.quickstart.teachers import teacher_cache_key
 from mmlogitkd.distillers import resolve_host_cfg
 from mmlogitkd.registry import MODELS
 
@@ -107,7 +110,7 @@ def test_distilled_student_loads_its_backbone_through_init_cfg(
     args.det_backbones = dict(teacher='unused.pth', student=ckpt)
     cfg = _config('kd.py')
     cfg.merge_from_dict(
-        dict(o.split('=', 1) for o in tool.det_run_options(args, 'kd')))
+        dict(o.split('=', 1) for o in det_stages.det_run_options(args, 'kd')))
     cfg.model.teacher_ckpt = None
     model = _build(cfg.model, 'mmlogitkd')
     model.init_weights()
@@ -218,16 +221,18 @@ class FakePretrain:
         return 90. + weight, None
 
 
-def test_backbones_are_pretrained_once_and_named_by_content(tool, tmp_path):
+def test_backbones_are_pretrained_once_and_named_by_content(
+        tool, tmp_path, monkeypatch):
     args = tool.parse_args(['--task', 'det', '--work-dir', str(tmp_path)])
+    args.stages = {}
     fake = FakePretrain()
-    tool.train = fake
-    tool.det_pretrain(args)
+    monkeypatch.setattr(det_stages, 'train', fake)
+    det_stages.det_pretrain(args)
     assert fake.calls == ['teacher_backbone.py', 'student_backbone.py']
     pretrain = osp.join(str(tmp_path), 'pretrain')
     for role in ROLES:
         path = args.det_backbones[role]
-        digest = tool.file_digest(path)
+        digest = file_digest(path)
         assert osp.basename(path) == f'{role}_backbone-{digest[:8]}.pth'
         # the model files' default path links to it
         assert osp.samefile(
@@ -235,21 +240,21 @@ def test_backbones_are_pretrained_once_and_named_by_content(tool, tmp_path):
         ckpt = torch.load(path, weights_only=True)
         assert list(ckpt['state_dict']) == ['backbone.w']
     first = dict(args.det_backbones)
-    teacher_key = tool.teacher_cache_key(args)
+    teacher_key = teacher_cache_key(args)
 
     # cached: nothing trained again, the same files
-    tool.det_pretrain(args)
+    det_stages.det_pretrain(args)
     assert len(fake.calls) == 2
     assert args.det_backbones == first
-    assert tool.teacher_cache_key(args) == teacher_key
+    assert teacher_cache_key(args) == teacher_key
 
     # a changed or missing file is made again; the runs' keys follow it
     os.remove(first['teacher'])
-    tool.det_pretrain(args)
+    det_stages.det_pretrain(args)
     assert fake.calls[2:] == ['teacher_backbone.py']
     assert args.det_backbones['teacher'] != first['teacher']
     assert args.det_backbones['student'] == first['student']
-    assert tool.teacher_cache_key(args) != teacher_key
+    assert teacher_cache_key(args) != teacher_key
     assert sorted(f for f in os.listdir(pretrain) if f.endswith('.pth')) \
         == sorted(['teacher_backbone.pth', 'student_backbone.pth'] + [
             osp.basename(p) for p in args.det_backbones.values()])
@@ -257,9 +262,9 @@ def test_backbones_are_pretrained_once_and_named_by_content(tool, tmp_path):
 
 def test_run_options_give_each_run_its_backbone(tool, tmp_path):
     args = tool.parse_args(['--task', 'det', '--work-dir', str(tmp_path)])
-    assert tool.TASK.run_options(args, 'teacher') == []  # not pretrained
+    assert args.task.run_options(args, 'teacher') == []  # not pretrained
     args.det_backbones = dict(teacher='/t.pth', student='/s.pth')
-    run_options = tool.TASK.run_options
+    run_options = args.task.run_options
     assert run_options(args, 'teacher') == [
         'model.backbone.init_cfg.checkpoint=/t.pth'
     ]
@@ -281,16 +286,14 @@ def test_run_options_give_each_run_its_backbone(tool, tmp_path):
         assert model.backbone.init_cfg.type == 'Pretrained'
         assert model.backbone.init_cfg.checkpoint in ('/t.pth', '/s.pth')
     # the classification task has no such options
-    tool.parse_args([])
-    assert tool.TASK.run_options(args, 'teacher') == []
+    assert tool.parse_args([]).task.run_options(args, 'teacher') == []
 
 
 def test_report_without_a_student_checkpoint(tool, tmp_path):
     args = tool.parse_args(['--task', 'det', '--work-dir', str(tmp_path)])
-    tool.DET_STAGES['data'] = dict(seconds=9.6, cached=False)
-    tool.DET_STAGES['teacher backbone'] = dict(
-        seconds=30., cached=True, top1=94.)
-    text = tool.det_report(args, [])
+    args.stages = dict(data=dict(seconds=9.6, cached=False))
+    args.stages['teacher backbone'] = dict(seconds=30., cached=True, top1=94.)
+    text = det_stages.det_report(args, [])
     assert 'Before the runs: data 10 s; teacher backbone 30 s (cached; ' \
         'digits test top-1 94.0%).' in text
     assert "Teacher on the student's RoIs (seed 0): not measured" in text

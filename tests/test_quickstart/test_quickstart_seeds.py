@@ -12,6 +12,9 @@ import statistics
 import numpy as np
 import pytest
 
+from mmlogitkd.apis.quickstart.report import mean_se, seed_results, write_json
+from mmlogitkd.apis.quickstart.runs import RUN_RECORD, TEACHER_SEED
+
 pytest.importorskip('matplotlib')
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -20,8 +23,7 @@ SCRIPT = osp.join(ROOT, 'tools', 'quickstart.py')
 
 @pytest.fixture
 def tool():
-    # a fresh module per test: main() sets the module's TASK and the tests
-    # replace its train()
+    # a fresh module per test: the tests replace its train()
     spec = importlib.util.spec_from_file_location('quickstart_tool', SCRIPT)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -29,19 +31,19 @@ def tool():
 
 
 # ------------------------------------------------------------- statistics
-def test_mean_se_by_hand(tool):
+def test_mean_se_by_hand():
     # 70, 80, 90: mean 80, deviations -10, 0, 10, sample variance
     # (100 + 0 + 100) / (3 - 1) = 100, SD 10, SE 10 / sqrt(3)
-    mean, se = tool.mean_se([70., 80., 90.])
+    mean, se = mean_se([70., 80., 90.])
     assert mean == 80.
     assert se == pytest.approx(10. / math.sqrt(3.), rel=1e-15)
     # one value: no SE
-    assert tool.mean_se([42.5]) == (42.5, None)
+    assert mean_se([42.5]) == (42.5, None)
 
 
-def test_mean_se_against_numpy(tool):
+def test_mean_se_against_numpy():
     values = np.random.default_rng(0).normal(75., 6., size=5)
-    mean, se = tool.mean_se(values.tolist())
+    mean, se = mean_se(values.tolist())
     assert mean == pytest.approx(values.mean(), rel=1e-12)
     assert se == pytest.approx(
         values.std(ddof=1) / np.sqrt(len(values)), rel=1e-12)
@@ -61,12 +63,12 @@ def _example(tool, seeds=(0, 1, 2)):
         'dkd': {s: dkd[s]
                 for s in seeds}
     }
-    return tool.seed_results('cls', 'top-1', list(seeds), 97.5, values)
+    return seed_results('cls', 'top-1', list(seeds), 97.5, values)
 
 
 def test_results_schema(tool, tmp_path):
     path = str(tmp_path / 'results.json')
-    tool.write_json(_example(tool), path)
+    write_json(_example(tool), path)
     with open(path) as f:
         results = json.load(f)
     assert set(results) == {'task', 'metric', 'seeds', 'runs'}
@@ -153,7 +155,7 @@ def test_teacher_configs_use_the_teacher_seed(tool):
     from mmengine.config import Config
     for task in tool.TASKS.values():
         cfg = Config.fromfile(osp.join(task.config_dir, task.teacher[1]))
-        assert cfg.randomness.seed == tool.TEACHER_SEED
+        assert cfg.randomness.seed == TEACHER_SEED
 
 
 def test_seeds_do_not_key_the_teacher(tool, tmp_path):
@@ -214,7 +216,7 @@ def test_extra_seed_reuses_finished_runs(tool, tmp_path, monkeypatch,
     work_dirs = {(c, s): w for c, s, w, _ in fake.calls}
     assert work_dirs[('kd.py', 1)] == osp.join(str(tmp_path), 'seed_1', 'kd')
     assert len(set(work_dirs.values())) == 4
-    assert all(osp.isfile(osp.join(w, tool.RUN_RECORD))
+    assert all(osp.isfile(osp.join(w, RUN_RECORD))
                for w in work_dirs.values())
 
     # one more seed: only its runs train
@@ -317,8 +319,9 @@ def test_det_seeds(tool, tmp_path, monkeypatch):
     argv = ['--task', 'det', '--iters', '2', '--methods', 'kd',
             '--work-dir', str(tmp_path)]
     _cached_teacher(tool, tmp_path, argv)
-    tool.TASKS['det'].prepare = None  # the canvases are not needed here
-    tool.TASKS['det'].pretrain = None  # nor the pretrained backbones
+    # neither the canvases nor the pretrained backbones are needed here
+    monkeypatch.setattr(tool.TASKS['det'], 'prepare', None)
+    monkeypatch.setattr(tool.TASKS['det'], 'pretrain', None)
     fake = FakeTrain(det=True)
     monkeypatch.setattr(tool, 'train', fake)
     assert tool.main(argv + ['--seeds', '0,1']) == 0

@@ -16,6 +16,13 @@ import pytest
 pytest.importorskip('sklearn')
 pytest.importorskip('matplotlib')
 
+from mmlogitkd.apis.quickstart.runs import (  # noqa: E402
+    RunFailed,
+    read_top1,
+    run_env,
+    timestamp_dirs,
+)
+
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SCRIPT = osp.join(ROOT, 'tools', 'quickstart.py')
 
@@ -132,20 +139,21 @@ def test_read_top1_takes_the_new_run(tmp_path, tool):
     old = tmp_path / '20240101_000000' / 'vis_data'
     old.mkdir(parents=True)
     (old / 'scalars.json').write_text('{"accuracy/top1": 10.0, "step": 1}\n')
-    before = tool.timestamp_dirs(str(tmp_path))
-    with pytest.raises(tool.RunFailed, match='no log folder'):
-        tool.read_top1(str(tmp_path), before)
+    before = timestamp_dirs(str(tmp_path))
+    with pytest.raises(RunFailed, match='no log folder'):
+        read_top1(str(tmp_path), before, 'accuracy/top1', 1.)
     new = tmp_path / '20250101_000000' / 'vis_data'
     new.mkdir(parents=True)
     (new / 'scalars.json').write_text(
         '{"loss": 1.0, "step": 7}\n'
         '{"accuracy/top1": 87.5, "step": 1}\n')
-    assert tool.read_top1(str(tmp_path), before) == 87.5
+    assert read_top1(str(tmp_path), before, 'accuracy/top1', 1.) == 87.5
+    assert read_top1(str(tmp_path), before, 'accuracy/top1', 100.) == 8750.
 
 
 @pytest.mark.e2e
 def test_failing_run_is_reported(tmp_path, tool, capsys):
-    args = types.SimpleNamespace(verbose=False)
+    args = types.SimpleNamespace(verbose=False, task=tool.TASKS['cls'])
     with pytest.raises(tool.RunFailed) as info:
         tool.train('broken', str(tmp_path / 'missing_config.py'),
                    str(tmp_path / 'broken'), [], args, 1)
@@ -162,11 +170,11 @@ def test_unknown_method_is_refused(tool):
 
 
 def test_classification_runs_get_one_thread_unless_set(tool, monkeypatch):
-    tool.parse_args([])
+    task = tool.parse_args([]).task
     monkeypatch.delenv('OMP_NUM_THREADS', raising=False)
-    assert tool.run_env()['OMP_NUM_THREADS'] == '1'
+    assert run_env(task)['OMP_NUM_THREADS'] == '1'
     monkeypatch.setenv('OMP_NUM_THREADS', '2')
-    assert tool.run_env()['OMP_NUM_THREADS'] == '2'
+    assert run_env(task)['OMP_NUM_THREADS'] == '2'
 
 
 def test_quickstart_sh_runs_the_tool():
@@ -179,7 +187,7 @@ def test_quickstart_sh_runs_the_tool():
 def test_det_task_runs_its_own_configs_and_data(tool, tmp_path):
     args = tool.parse_args(['--task', 'det', '--work-dir', str(tmp_path),
                             '--iters', '3'])
-    assert tool.TASK.name == 'det'
+    assert args.task.name == 'det'
     assert args.methods == list(tool.DET_METHODS)
     for _, (config, _, _) in tool.DET_METHODS.items():
         assert osp.isfile(osp.join(ROOT, 'configs', 'quickstart_det', config))
@@ -190,10 +198,9 @@ def test_det_task_runs_its_own_configs_and_data(tool, tmp_path):
         data + 'annotations/instances_val2017.json')
     assert opts['train_cfg.max_iters'] == '3'
     # COCO AP comes as a fraction: the table shows %
-    assert tool.TASK.metric == 'coco/bbox_mAP' and tool.TASK.scale == 100.
+    assert args.task.metric == 'coco/bbox_mAP' and args.task.scale == 100.
     with pytest.raises(SystemExit):
         tool.parse_args(['--task', 'det', '--epochs', '2'])
     with pytest.raises(SystemExit):
         tool.parse_args(['--task', 'det', '--methods', 'rank'])
-    tool.parse_args([])  # back to classification for the other tests
-    assert tool.TASK.name == 'cls'
+    assert tool.parse_args([]).task.name == 'cls'

@@ -13,6 +13,8 @@ import sys
 import pytest
 import torch
 
+from mmlogitkd.apis.quickstart.runs import run_env
+
 pytest.importorskip('sklearn')
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -108,23 +110,20 @@ def _train(config, work_dir, *cfg_options):
 def test_reid_task_entry(tool, tmp_path):
     args = tool.parse_args(['--task', 'reid', '--work-dir', str(tmp_path),
                             '--epochs', '1', '--teacher-cache'])
-    try:
-        task = tool.TASK
-        assert task.name == 'reid' and args.teacher_cache
-        assert args.methods == list(tool.METHODS)
-        for config, _, _ in task.methods.values():
-            assert osp.isfile(osp.join(task.config_dir, config))
-        assert (task.metric, task.metric_name) == ('reid/mAP', 'mAP')
-        assert task.extra_metric == 'reid/rank1' and task.scale == 1.
-        opts = dict(o.split('=', 1) for o in tool.common_options(args))
-        data = osp.join(str(tmp_path), 'data')
-        for loader in ('train', 'val', 'test'):
-            assert opts[f'{loader}_dataloader.dataset.data_root'] == data
-        # one intra-op thread, unless the caller set a number
-        assert tool.run_env()['OMP_NUM_THREADS'] == os.environ.get(
-            'OMP_NUM_THREADS', '1')
-    finally:
-        tool.parse_args([])  # back to classification for the other tests
+    task = args.task
+    assert task.name == 'reid' and args.teacher_cache
+    assert args.methods == list(tool.METHODS)
+    for config, _, _ in task.methods.values():
+        assert osp.isfile(osp.join(task.config_dir, config))
+    assert (task.metric, task.metric_name) == ('reid/mAP', 'mAP')
+    assert task.extra_metric == 'reid/rank1' and task.scale == 1.
+    opts = dict(o.split('=', 1) for o in tool.common_options(args))
+    data = osp.join(str(tmp_path), 'data')
+    for loader in ('train', 'val', 'test'):
+        assert opts[f'{loader}_dataloader.dataset.data_root'] == data
+    # one intra-op thread, unless the caller set a number
+    assert run_env(task)['OMP_NUM_THREADS'] == os.environ.get(
+        'OMP_NUM_THREADS', '1')
 
 
 @pytest.fixture(scope='module')
