@@ -4,8 +4,8 @@ authors' ``HyunJunSik/StreamLined`` ``Distiller/SKD.py``) as one autograd
 function with a written-out backward.
 
 Written out because the term is the cost of SKD: autograd's graph of it
-has some forty nodes, and it takes four ``N x N x C`` products at the
-ImageNet batch where three do here, nine of ``N x 2C x 2C`` at the
+has 14 nodes (29 when 2C < N), and it takes four ``N x N x C`` products
+at the ImageNet batch where three do here, nine of ``N x 2C x 2C`` at the
 detection RoI batch where three and a half do
 (``tools/analysis/benchmark_losses.py``; ``docs/en/user_guides/
 benchmarks.md``). Both routes are tested against the official ``N x N``

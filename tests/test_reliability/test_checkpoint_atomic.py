@@ -151,7 +151,7 @@ def test_run_killed_while_saving_resumes_from_the_previous_checkpoint(
         'experiment_name=reliability_killed_resumed'
     ])
     logs = glob.glob(osp.join(work, '*', '*.log'))
-    assert any('resumed epoch: 1' in open(log).read() for log in logs)
+    assert any('resumed epoch: 1' in Path(log).read_text() for log in logs)
     assert load_checkpoint_file(osp.join(work,
                                          'epoch_2.pth'))['meta']['epoch'] == 2
     # the killed save's temporary was cleaned up by the next save
