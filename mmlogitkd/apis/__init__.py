@@ -1,5 +1,7 @@
 # Copyright (c) mmlogitkd contributors. All rights reserved.
-"""The top floor: what ``tools/`` use to prepare a config and launch a run.
+"""The top floor: what ``tools/`` use to prepare a config and launch a run,
+and the quick starts of ``tools/quickstart.py`` (:mod:`.quickstart`, not
+imported here).
 
 It may import every other floor of ``mmlogitkd`` and none of them imports it
 (the layers contract of ``pyproject.toml``).
