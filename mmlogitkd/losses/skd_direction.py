@@ -130,7 +130,6 @@ def _low_rank_squares(student: Tensor, teacher: Tensor, tikhonov: float):
                                  moment, gram_b, lu, pivots, form, a_form)
 
 
-
 def _low_rank_backward(g: Tensor, u_s: Tensor, inv_s: Tensor,
                        unclamped: Tensor, a: Tensor, centred: Tensor,
                        mu: Tensor, moment: Tensor, gram_b: Tensor,
