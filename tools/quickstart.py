@@ -244,6 +244,9 @@ def parse_args(argv=None):
                      f'{task.no_teacher_cache}')
     args.work_dir = osp.abspath(args.work_dir or
                                 f'work_dirs/{osp.basename(task.config_dir)}')
+    # the stages before the runs (name -> seconds, cached, ...), which the
+    # task's report may give
+    args.stages = OrderedDict()
     return args
 
 
@@ -364,9 +367,6 @@ def run_student(args, spec, seed: int, step: str, start: float,
 def main(argv=None) -> int:
     args = parse_args(argv)
     task = args.task
-    # the stages before the runs (name -> seconds, cached, ...), which the
-    # task's report may give
-    args.stages = OrderedDict()
     start = time.time()
     os.makedirs(args.work_dir, exist_ok=True)
     students = [task.student] + [(m, ) + task.methods[m]

@@ -224,7 +224,6 @@ class FakePretrain:
 def test_backbones_are_pretrained_once_and_named_by_content(
         tool, tmp_path, monkeypatch):
     args = tool.parse_args(['--task', 'det', '--work-dir', str(tmp_path)])
-    args.stages = {}
     fake = FakePretrain()
     monkeypatch.setattr(det_stages, 'train', fake)
     det_stages.det_pretrain(args)

@@ -20,6 +20,7 @@ from .runs import (
     common_options,
     config_key,
     file_digest,
+    final_checkpoint,
     run_env,
     train,
 )
@@ -133,10 +134,7 @@ def pretrained_backbone(args, role: str, config_file: str) -> str:
     top1, _ = train(f'{role}-bb', config, work_dir, [], args, epochs,
                     metric=('accuracy/top1', 1.))
     seconds = time.time() - tic
-    with open(osp.join(work_dir, 'last_checkpoint')) as f:
-        last = f.read().strip()
-    if not osp.isabs(last):
-        last = osp.join(work_dir, osp.basename(last))
+    last = final_checkpoint(work_dir)
     state_dict = load_checkpoint_file(last)['state_dict']
     tmp = osp.join(pretrain_dir, f'{name}.pth.tmp')
     torch.save(
@@ -193,7 +191,7 @@ def det_report(args, rows) -> str:
     teacher classifies right."""
     lines = []
     stages = []
-    for name, stage in getattr(args, 'stages', {}).items():
+    for name, stage in args.stages.items():
         notes = (['cached'] if stage['cached'] else []) + (
             [f'digits test top-1 {stage["top1"]:.1f}%']
             if 'top1' in stage else [])
@@ -226,16 +224,11 @@ def teacher_roi_accuracy(args, seed: int) -> Optional[dict]:
     det_teacher_roi_accuracy.py`` and kept beside that checkpoint while
     the student's and the teacher's weights are the same; None when the
     student run left no checkpoint."""
+    from mmlogitkd.utils import find_resumable_checkpoint
     student_dir = osp.join(args.work_dir, f'seed_{seed}', 'student')
-    try:
-        with open(osp.join(student_dir, 'last_checkpoint')) as f:
-            ckpt = f.read().strip()
-    except OSError:
-        return None
-    if not osp.isabs(ckpt):
-        ckpt = osp.join(student_dir, osp.basename(ckpt))
+    ckpt = find_resumable_checkpoint(student_dir)
     teacher_ckpt = osp.join(args.work_dir, 'teacher', 'teacher.pth')
-    if not (osp.isfile(ckpt) and osp.isfile(teacher_ckpt)):
+    if ckpt is None or not osp.isfile(teacher_ckpt):
         return None
     tool = osp.join(ROOT, 'tools', 'analysis', 'det_teacher_roi_accuracy.py')
     key = '|'.join([

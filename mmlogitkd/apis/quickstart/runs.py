@@ -15,6 +15,7 @@ __all__ = [
     'ROOT', 'TEACHER_SEED', 'RUN_RECORD', 'RunFailed', 'common_options',
     'resolved_config', 'content_digest', 'config_key', 'run_key',
     'model_file', 'file_digest', 'finished_run', 'save_run',
+    'final_checkpoint',
     'timestamp_dirs', 'read_top1', 'show_line', 'train', 'run_env',
     'config_epochs'
 ]
@@ -140,6 +141,18 @@ def save_run(work_dir: str, key: str, value: float, extra: Optional[float],
     record = dict(key=key, value=value, extra=extra, seconds=seconds)
     atomic_write_bytes(
         json.dumps(record, indent=1).encode(), osp.join(work_dir, RUN_RECORD))
+
+
+def final_checkpoint(work_dir: str) -> str:
+    """The checkpoint a finished run in ``work_dir`` ended with: the one
+    ``last_checkpoint`` names, when complete
+    (:func:`~mmlogitkd.utils.find_resumable_checkpoint`); a
+    :class:`RunFailed` naming the work dir when there is none."""
+    from mmlogitkd.utils import find_resumable_checkpoint
+    path = find_resumable_checkpoint(work_dir)
+    if path is None:
+        raise RunFailed(f'the run left no complete checkpoint in {work_dir}')
+    return path
 
 
 def timestamp_dirs(work_dir: str) -> set:

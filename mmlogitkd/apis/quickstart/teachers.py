@@ -18,6 +18,7 @@ from .runs import (
     common_options,
     config_epochs,
     content_digest,
+    final_checkpoint,
     resolved_config,
     run_env,
 )
@@ -69,10 +70,7 @@ def save_teacher(teacher_dir: str, config: str, key: str, top1: float,
     import torch
 
     from mmlogitkd.utils import load_checkpoint_file
-    with open(osp.join(teacher_dir, 'last_checkpoint')) as f:
-        last = f.read().strip()
-    if not osp.isabs(last):
-        last = osp.join(teacher_dir, osp.basename(last))
+    last = final_checkpoint(teacher_dir)
     ckpt = load_checkpoint_file(last)
     state_dict = ckpt['state_dict']
     ckpt_path = osp.join(teacher_dir, 'teacher.pth')
